@@ -1,0 +1,1 @@
+"""Test harness: start the simulator and mount bwreportfs for real, and always clean up."""
