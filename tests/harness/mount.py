@@ -21,6 +21,18 @@ SANITIZER = re.compile(r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSaniti
 TROUBLE = re.compile(r"\b(error|fatal|critical|warning|assert\w*)\b", re.IGNORECASE)
 
 
+def problems(text, expect=()):
+    """The stderr lines that fail a test: every sanitizer line, and error or
+    warning lines that match none of the `expect` regexes."""
+    bad = []
+    for line in text.splitlines():
+        if SANITIZER.search(line):
+            bad.append(line)
+        elif TROUBLE.search(line) and not any(e.search(line) for e in expect):
+            bad.append(line)
+    return bad
+
+
 def binary():
     path = os.environ.get("BWREPORTFS_BIN") or os.path.join(REPO, "build", "src", "bwreportfs")
     if not os.access(path, os.X_OK):
@@ -124,13 +136,7 @@ class Mount:
         return self.problems()
 
     def problems(self):
-        bad = []
-        for line in self.stderr().splitlines():
-            if SANITIZER.search(line):
-                bad.append(line)
-            elif TROUBLE.search(line) and not any(e.search(line) for e in self.expect):
-                bad.append(line)
-        return bad
+        return problems(self.stderr(), self.expect)
 
     def cleanup(self):
         self._tmp.cleanup()
