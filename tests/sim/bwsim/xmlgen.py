@@ -82,7 +82,9 @@ def reports_list(types, page_links=None):
 
 
 def report_detail(t):
-    d = Doc("ReportResponse")
+    # api-facts: sources disagree on this root's name; types with an odd id get
+    # the other spelling so that clients are made to read the Report child.
+    d = Doc("ReportsResponse" if str(t.id).isdigit() and int(t.id) % 2 else "ReportResponse")
     d.open("Report").leaf("Id", t.id).leaf("Name", t.name).leaf("Description", t.description)
     d.open("Parameters")
     for p in t.params:
