@@ -1,4 +1,5 @@
-/* http: libcurl transport with a handle pool, a share handle and capped bodies (see http.h). */
+/* http: libcurl transport with a handle pool, a share handle, capped or
+ * streamed bodies, Range and POST (see http.h). */
 #include "http.h"
 
 #include <errno.h>
@@ -138,9 +139,12 @@ static void handle_put(struct bw_http *h, CURL *c)
 
 struct xfer {
     struct bw_http_response *resp;
+    const struct bw_http_sink *sink; /* NULL: every body to resp->body */
     size_t max_body, cap;
     int oversize;
     int stalled;
+    int cb_err;                /* a sink callback's negative errno, 0 if none */
+    int headers_done;          /* the final answer's headers were handed to the sink */
     int any;                   /* a header or body byte has arrived */
     long long stall_ms;        /* abort after this long without progress */
     long long connect_ms;      /* extra allowance before the first byte */
@@ -182,12 +186,26 @@ static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_o
     return 0;
 }
 
+/* 2xx bodies go to the sink when there is one: they may be any size. */
+static int streaming(const struct xfer *x)
+{
+    return x->sink && x->resp->status >= 200 && x->resp->status < 300;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct xfer *x = userp;
     struct bw_http_response *r = x->resp;
     size_t n = size * nmemb;
 
+    if (streaming(x)) {
+        int e = x->sink->on_data ? x->sink->on_data(x->sink->ctx, data, n) : 0;
+        if (e < 0) {
+            x->cb_err = e;
+            return 0; /* aborts with CURLE_WRITE_ERROR */
+        }
+        return n;
+    }
     if (n > x->max_body - r->len) {
         x->oversize = 1;
         return 0; /* aborts with CURLE_WRITE_ERROR */
@@ -224,6 +242,63 @@ static void clear_headers(struct bw_http_response *r)
     free(r->content_disposition);
     r->location = r->content_disposition = NULL;
     r->content_length = r->ratelimit_reset = -1;
+    r->range_first = r->range_total = -1;
+}
+
+/* "bytes FIRST-LAST/TOTAL", or with a star for an unknown TOTAL, or a
+ * 416's "bytes STAR/TOTAL" (star written out: a literal one ends this comment).
+ * Anything malformed leaves both at -1: the caller then cannot trust the
+ * answer to start where it asked. */
+static void parse_content_range(struct bw_http_response *r, const char *v)
+{
+    long long first, last, total = -1;
+    char *end;
+
+    r->range_first = r->range_total = -1;
+    if (strncasecmp(v, "bytes", 5) != 0)
+        return;
+    v += 5;
+    while (*v == ' ')
+        v++;
+    if (*v == '*') {
+        if (v[1] == '/')
+            r->range_total = parse_ll(v + 2);
+        return;
+    }
+    errno = 0;
+    first = strtoll(v, &end, 10);
+    if (errno || end == v || first < 0 || *end != '-')
+        return;
+    v = end + 1;
+    last = strtoll(v, &end, 10);
+    if (errno || end == v || last < first || *end != '/')
+        return;
+    v = end + 1;
+    if (*v != '*') {
+        total = strtoll(v, &end, 10);
+        if (errno || end == v || *end || total <= last)
+            return;
+    }
+    r->range_first = first;
+    r->range_total = total;
+}
+
+/* "HTTP/1.1 206 Partial Content" -> 206; 0 if unreadable. */
+static long parse_status(const char *line, size_t n)
+{
+    char buf[64];
+    const char *sp;
+    long v;
+
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, line, n);
+    buf[n] = '\0';
+    sp = strchr(buf, ' ');
+    if (!sp)
+        return 0;
+    v = strtol(sp + 1, NULL, 10);
+    return v >= 100 && v <= 999 ? v : 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
@@ -237,6 +312,19 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     x->last_progress = now_ms();
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         clear_headers(r); /* a new response (after 1xx) starts */
+        r->status = parse_status(data, n);
+        return n;
+    }
+    if ((n == 2 && data[0] == '\r') || (n == 1 && data[0] == '\n')) {
+        /* End of a header block: hand the final one (not 1xx) to the sink. */
+        if (x->sink && x->sink->on_headers && r->status >= 200 && !x->headers_done) {
+            x->headers_done = 1;
+            int e = x->sink->on_headers(x->sink->ctx, r);
+            if (e < 0) {
+                x->cb_err = e;
+                return 0; /* aborts with CURLE_WRITE_ERROR */
+            }
+        }
         return n;
     }
     colon = memchr(data, ':', n);
@@ -264,10 +352,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         r->content_disposition = strdup(value);
     } else if (NAME_IS("Content-Length")) {
         r->content_length = parse_ll(value);
-        if (r->content_length > 0 && (unsigned long long)r->content_length > x->max_body) {
+        if (!streaming(x) && r->content_length > 0 &&
+            (unsigned long long)r->content_length > x->max_body) {
             x->oversize = 1;
             return 0; /* refuse before reading the body */
         }
+    } else if (NAME_IS("Content-Range")) {
+        parse_content_range(r, value);
     } else if (NAME_IS("X-RateLimit-Reset")) {
         r->ratelimit_reset = parse_ll(value);
     }
@@ -275,8 +366,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-static int curl_errno(CURLcode c, long os_err, int oversize, int stalled)
+static int curl_errno(CURLcode c, long os_err, int cb_err, int oversize, int stalled)
 {
+    if (cb_err)
+        return cb_err;
     if (oversize)
         return -EFBIG;
     if (stalled)
@@ -297,6 +390,7 @@ static int curl_errno(CURLcode c, long os_err, int oversize, int stalled)
     case CURLE_OUT_OF_MEMORY: return -ENOMEM;
     case CURLE_FILESIZE_EXCEEDED: return -EFBIG;
     case CURLE_URL_MALFORMAT:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNSUPPORTED_PROTOCOL: return -EINVAL;
     default: return -EIO;
     }
@@ -307,11 +401,12 @@ static int curl_errno(CURLcode c, long os_err, int oversize, int stalled)
 int bw_http_get(struct bw_http *h, const struct bw_http_request *req, struct bw_http_response *resp)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
-    char accept[128];
+    char accept[128], range[64], ctype[256];
     struct curl_slist *headers = NULL, *tmp;
     char *bearer = NULL;
     struct xfer x = {
         .resp = resp,
+        .sink = req->sink,
         .max_body = req->max_body ? req->max_body : BW_HTTP_DEFAULT_MAX_BODY,
         .stall_ms = (long long)h->cfg.stall_timeout * 1000,
         .connect_ms = (long long)h->cfg.connect_timeout * 1000,
@@ -322,6 +417,7 @@ int bw_http_get(struct bw_http *h, const struct bw_http_request *req, struct bw_
 
     memset(resp, 0, sizeof *resp);
     resp->content_length = resp->ratelimit_reset = -1;
+    resp->range_first = resp->range_total = -1;
     CURL *c = handle_get(h);
     if (!c) {
         snprintf(resp->error, sizeof resp->error, "out of memory");
@@ -334,6 +430,24 @@ int bw_http_get(struct bw_http *h, const struct bw_http_request *req, struct bw_
         headers = tmp;
     else
         rc = CURLE_OUT_OF_MEMORY;
+    /* Any method but GET sends req->body (possibly empty) as POST does. */
+    int send_body = req->method && strcmp(req->method, "GET") != 0;
+    if (send_body && req->content_type) {
+        if (snprintf(ctype, sizeof ctype, "Content-Type: %s", req->content_type) >=
+            (int)sizeof ctype)
+            rc = CURLE_BAD_FUNCTION_ARGUMENT;
+        else if ((tmp = curl_slist_append(headers, ctype)))
+            headers = tmp;
+        else
+            rc = CURLE_OUT_OF_MEMORY;
+    }
+    if (send_body) {
+        /* No "Expect: 100-continue" round trip for our small bodies. */
+        if ((tmp = curl_slist_append(headers, "Expect:")))
+            headers = tmp;
+        else
+            rc = CURLE_OUT_OF_MEMORY;
+    }
     if (req->auth && req->auth->kind == BW_HTTP_AUTH_BEARER) {
         size_t blen = strlen(req->auth->secret) + sizeof "Authorization: Bearer ";
         bearer = malloc(blen);
@@ -366,7 +480,25 @@ int bw_http_get(struct bw_http *h, const struct bw_http_request *req, struct bw_
     SET(CURLOPT_USERAGENT, h->user_agent);
     SET(CURLOPT_HTTPHEADER, headers);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
-    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max_body);
+    if (!req->sink) /* with a sink, 2xx bodies are unbounded; on_body caps the rest */
+        SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x.max_body);
+    if (req->range) {
+        if (req->range_end < 0)
+            snprintf(range, sizeof range, "%lld-", req->range_start);
+        else
+            snprintf(range, sizeof range, "%lld-%lld", req->range_start, req->range_end);
+        if (req->range_start < 0 || (req->range_end >= 0 && req->range_end < req->range_start))
+            rc = rc ? rc : CURLE_BAD_FUNCTION_ARGUMENT;
+        SET(CURLOPT_RANGE, range); /* sends "Range: bytes=..." */
+    }
+    if (send_body) {
+        /* POSTFIELDS is not copied: req->body outlives the perform below. */
+        SET(CURLOPT_POST, 1L);
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
+        SET(CURLOPT_POSTFIELDS, req->body ? req->body : "");
+        if (strcmp(req->method, "POST") != 0)
+            SET(CURLOPT_CUSTOMREQUEST, req->method);
+    }
     SET(CURLOPT_ERRORBUFFER, errbuf);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, &x);
@@ -386,8 +518,10 @@ int bw_http_get(struct bw_http *h, const struct bw_http_request *req, struct bw_
     long os_err = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
     curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_err);
-    err = curl_errno(rc, os_err, x.oversize, x.stalled);
-    if (x.oversize)
+    err = curl_errno(rc, os_err, x.cb_err, x.oversize, x.stalled);
+    if (x.cb_err)
+        snprintf(resp->error, sizeof resp->error, "transfer stopped by the receiver");
+    else if (x.oversize)
         snprintf(resp->error, sizeof resp->error, "response body larger than %zu bytes", x.max_body);
     else if (x.stalled)
         snprintf(resp->error, sizeof resp->error, "no data for %u seconds (stall timeout)",

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -54,12 +55,27 @@ static void *conn_main(void *arg)
             len += (size_t)r;
             req[len] = '\0';
         }
+        /* A request body (POST) is read whole too, so the handler sees it
+         * after the head and the next request starts clean. */
+        size_t head = (size_t)(strstr(req, "\r\n\r\n") + 4 - req), want = head;
+        const char *cl = strcasestr(req, "\r\nContent-Length:");
+        if (cl && cl < req + head)
+            want = head + strtoul(cl + 17, NULL, 10);
+        while (len < want) {
+            if (len == sizeof req - 1)
+                goto done;
+            ssize_t r = recv(fd, req + len, sizeof req - 1 - len, 0);
+            if (r <= 0)
+                goto done;
+            len += (size_t)r;
+            req[len] = '\0';
+        }
         __atomic_add_fetch(&requests, 1, __ATOMIC_SEQ_CST);
         pthread_mutex_lock(&last_lock);
         memcpy(last_request, req, len + 1);
         pthread_mutex_unlock(&last_lock);
         char path[1024] = "";
-        sscanf(req, "GET %1023s", path);
+        sscanf(req, "%*s %1023s", path); /* any method */
         if (handler(fd, path, req) != 0)
             break;
     }

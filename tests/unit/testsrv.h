@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Answer one request on fd. Return 0 to keep the connection, -1 to close it. */
+/* Answer one request on fd. Return 0 to keep the connection, -1 to close it.
+ * request holds the head and, when it has a Content-Length, the body. */
 typedef int (*testsrv_handler)(int fd, const char *path, const char *request);
 
 /* Start listening; returns the port. */
