@@ -15,6 +15,11 @@
  *    BW_API_MAX_RATE_WAIT seconds away. Timeouts are not retried.
  *  - Pagination (<Links><next>) is followed, same origin only, at most
  *    BW_API_MAX_PAGES pages.
+ *  - Credentials go to the API's origin (scheme, host, port of base_url)
+ *    only: redirects of downloads to any other origin are followed without
+ *    them (a signed URL carries its own).
+ *  - Ids that go into URLs must pass bw_model_id_ok(), else -EINVAL without
+ *    any request.
  *  - Thread-safe; holds no lock of its own while a transfer runs.
  */
 #ifndef BW_API_H
@@ -30,6 +35,8 @@
 #define BW_API_MAX_RATE_WAIT 2  /* seconds */
 #define BW_API_MAX_PAGES 100
 #define BW_API_MAX_XML (8u << 20)
+#define BW_API_MAX_REDIRECTS 3     /* hops a download follows */
+#define BW_API_MAX_ERROR_BODY (64u << 10) /* bytes of a download's error answer kept */
 
 struct bw_api;
 
@@ -54,16 +61,110 @@ void bw_api_free(struct bw_api *api);
 
 /* THE mapping of an HTTP status and API error code to a positive errno (0 for
  * success). A known ErrorCode wins over the status:
- *   1001 -> EACCES; 19000, 19019, 15603, 19049 (expired) -> ENOENT;
- *   19048, 15602 (not ready), 19031 -> EAGAIN.
+ *   1001 (Access Denied) -> EACCES;
+ *   19000 (no such type), 19019 (no such instance), 15603 (no such billing
+ *   report), 19049 (instance expired: the file is gone), 1008 (malformed
+ *   billing report id: no such report either) -> ENOENT;
+ *   19048 (instance not ready), 15602 (billing report still building),
+ *   19031 (service unavailable) -> EAGAIN;
+ *   19050 (report generation failed: no file, ever) -> EIO.
  * Then the status: 2xx -> 0; 400 -> EINVAL; 401, 403 -> EACCES;
  *   404, 410 -> ENOENT; 408, 504 -> ETIMEDOUT; 429, 503 -> EAGAIN;
- *   anything else (and 0: no answer) -> EIO. */
+ *   anything else (and 0: no answer) -> EIO.
+ * (Callers treat a code-less 202 from /file as EAGAIN; see bw_api_download.) */
 int bw_api_errno(long http_status, long api_code);
 
 /* GET BASE/accounts/{account}/reports: the report types. out must be zeroed. */
 int bw_api_list_reports(struct bw_api *api, const char *account, struct bw_report_list *out,
                         struct bw_api_status *st);
+
+/* GET BASE/accounts/{account}/reports/{report_id}: the type's parameters
+ * (and output formats when listed). out is overwritten (zeroed first). */
+int bw_api_get_report(struct bw_api *api, const char *account, const char *report_id,
+                      struct bw_report_detail *out, struct bw_api_status *st);
+
+/* GET BASE/accounts/{account}/reports/{report_id}/instances, or with
+ * report_id NULL .../reports/instances (every type), following pagination.
+ * out is overwritten; free with bw_model_instance_list_free(). */
+int bw_api_list_instances(struct bw_api *api, const char *account, const char *report_id,
+                          struct bw_instance_list *out, struct bw_api_status *st);
+
+/* GET BASE/accounts/{account}/reports/{report_id}/instances/{iid}. */
+int bw_api_get_instance(struct bw_api *api, const char *account, const char *report_id,
+                        const char *iid, struct bw_instance *out, struct bw_api_status *st);
+
+/* GET BASE/accounts/{account}/billingreports?kind={kind} (kind NULL: no
+ * filter). 204 (none) is 0 with an empty list. The API lists DIDSNAP and
+ * DIDSNAP_MSG only (400 15600 -> EINVAL for other kinds). */
+int bw_api_list_billing(struct bw_api *api, const char *account, const char *kind,
+                        struct bw_billing_list *out, struct bw_api_status *st);
+
+/* GET BASE/accounts/{account}/billingreports/{uuid}: status and description
+ * (out->id is uuid; kind, dates etc. are "": this answer lacks them). */
+int bw_api_get_billing(struct bw_api *api, const char *account, const char *uuid,
+                       struct bw_billing *out, struct bw_api_status *st);
+
+/* The download URLs, malloc'd (free them), or NULL for an invalid id or no
+ * memory: BASE/accounts/A/reports/R/instances/I/file and
+ * BASE/accounts/A/billingreports/U/file. */
+char *bw_api_instance_file_url(struct bw_api *api, const char *account, const char *report_id,
+                               const char *iid);
+char *bw_api_billing_file_url(struct bw_api *api, const char *account, const char *uuid);
+
+/* What a download's answer says about the file, before its bytes. */
+struct bw_api_file_meta {
+    long long size;   /* the whole file's length; -1 unknown (chunked 200) */
+    long long offset; /* offset of the first byte on_data will get: the first
+                       * byte of a 206's Content-Range; 0 for a 200 (the server
+                       * ignored the Range: the caller restarts from 0) */
+    char name[256];   /* Content-Disposition filename, raw (quotes and RFC 6266
+                       * encoding removed, NOT made safe), "" if none */
+};
+
+/* Where a download's bytes go. Callbacks run in the calling thread; a
+ * negative errno from either aborts the transfer, and bw_api_download()
+ * returns it. on_meta runs at most once per call, after the final answer's
+ * headers (2xx with content) and before any on_data. on_data may be NULL
+ * for probes. */
+struct bw_api_sink {
+    void *ctx;
+    int (*on_meta)(void *ctx, const struct bw_api_file_meta *m);
+    int (*on_data)(void *ctx, const char *buf, size_t len);
+};
+
+/* GET url (from bw_api_*_file_url) and stream the file to sink.
+ *  - Credentials are sent to the API origin only. A 301/302/303/307/308 with
+ *    a Location is followed by hand, at most BW_API_MAX_REDIRECTS hops: to
+ *    the API origin with credentials, to any other origin with none (the
+ *    signed URL carries its own; ours would leak and make it answer 400).
+ *    Logs show URLs redacted (no query).
+ *  - offset > 0 sends Range: bytes=offset-; probe sends Range: bytes=0-0 and
+ *    stops after on_meta (returns 0; no on_data).
+ *  - 429 / 502-504 / a connection lost before the answer's headers are
+ *    retried (capped, like the other calls), a 401 once when auth says a
+ *    new token may help; nothing is retried once on_meta has run (the
+ *    caller resumes with an offset).
+ *  - Returns 0 when the whole answer arrived; -ECONNRESET when it was cut
+ *    short (the caller resumes or fails), -ETIMEDOUT on a stall, another
+ *    transport errno, the sink's errno, or the API's error through
+ *    bw_api_errno(): 202 + 19048 (not ready) -EAGAIN, 404 19019 / 19049
+ *    (expired) -ENOENT, 400 15602 -EAGAIN, 400 19050 -EIO, 403 -EACCES, ...
+ *    A 3xx without Location or too many hops is -EIO.
+ *  - st (may be NULL: then failures are logged as warnings) as for the
+ *    other calls; st->url is the (redacted) URL that answered last. */
+int bw_api_download(struct bw_api *api, const char *url, long long offset, int probe,
+                    const struct bw_api_sink *sink, struct bw_api_status *st);
+
+/* The filename of a Content-Disposition header (RFC 6266): filename*
+ * (RFC 5987, UTF-8 or ISO-8859-1, percent-decoded) wins over filename
+ * (quoted-string with \ escapes, or a bare token). Raw: not made safe for a
+ * file system. 0 and out set, or -ENOENT (out = ""); cut at size-1 bytes on
+ * a UTF-8 boundary. */
+int bw_api_disposition_filename(const char *header, char *out, size_t size);
+
+/* Non-zero when both URLs have the same origin: scheme, host (any case) and
+ * port (default ports filled in). Unparseable URLs are never the same. */
+int bw_api_same_origin(const char *a, const char *b);
 
 /* One line: "GET URL: HTTP 403, ErrorCode 1001: Access Denied (EACCES)". */
 void bw_api_status_format(const struct bw_api_status *st, char *buf, size_t len);

@@ -1,4 +1,5 @@
-/* xml: safe libxml2 parsing of report lists and error envelopes (see xml.h). */
+/* xml: safe libxml2 parsing (the shared helpers), report lists and error
+ * envelopes (see xml.h). Report details, instances and billing: xml_items.c. */
 #include "xml.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <libxml/tree.h>
 
 #include "log.h"
+#include "xml_priv.h"
 
 static void silent(void *ctx, const char *msg, ...)
 {
@@ -29,7 +31,7 @@ void bw_xml_cleanup(void)
     xmlCleanupParser();
 }
 
-static int parse(const char *buf, size_t len, xmlDocPtr *out)
+int bw_xml__parse(const char *buf, size_t len, xmlDocPtr *out)
 {
     *out = NULL;
     if (len > BW_XML_MAX_BODY || len > INT_MAX)
@@ -59,22 +61,22 @@ static int parse(const char *buf, size_t len, xmlDocPtr *out)
     return 0;
 }
 
-static int is(const xmlNode *n, const char *name)
+int bw_xml__is(const xmlNode *n, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
 
-static const xmlNode *child(const xmlNode *n, const char *name)
+const xmlNode *bw_xml__child(const xmlNode *n, const char *name)
 {
+    if (!n)
+        return NULL;
     for (const xmlNode *c = n->children; c; c = c->next)
-        if (is(c, name))
+        if (bw_xml__is(c, name))
             return c;
     return NULL;
 }
 
-/* Trimmed text of an element's direct text children (entity references are
- * never followed), at most cap-1 bytes, into out. */
-static void text_of(const xmlNode *n, char *out, size_t cap)
+void bw_xml__text(const xmlNode *n, char *out, size_t cap)
 {
     size_t len = 0;
 
@@ -85,8 +87,12 @@ static void text_of(const xmlNode *n, char *out, size_t cap)
         if ((c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE) || !c->content)
             continue;
         size_t add = strlen((const char *)c->content);
-        if (add > cap - 1 - len)
+        if (add > cap - 1 - len) {
             add = cap - 1 - len;
+            /* cut at a character boundary: drop a partial UTF-8 sequence */
+            while (add > 0 && ((unsigned char)c->content[add] & 0xC0) == 0x80)
+                add--;
+        }
         memcpy(out + len, c->content, add);
         len += add;
     }
@@ -99,6 +105,58 @@ static void text_of(const xmlNode *n, char *out, size_t cap)
         len--;
     memmove(out, out + start, len - start);
     out[len - start] = '\0';
+}
+
+char *bw_xml__dup(const xmlNode *n, size_t cap)
+{
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    bw_xml__text(n, buf, cap);
+    char *s = realloc(buf, strlen(buf) + 1); /* give back the unused cap */
+    return s ? s : buf;
+}
+
+int bw_xml__dump(xmlNode *n, char **out, size_t *len)
+{
+    static const char decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    xmlBufferPtr b = xmlBufferCreate();
+
+    *out = NULL;
+    *len = 0;
+    if (!b)
+        return -ENOMEM;
+    /* A copy in a document of its own: a namespace the element uses but an
+     * ancestor declares is then declared on the copy, so the text stands alone. */
+    xmlDocPtr d2 = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr c = d2 ? xmlDocCopyNode(n, d2, 1) : NULL;
+    if (c)
+        xmlDocSetRootElement(d2, c);
+    /* level 0, format 0: the element's text and whitespace as they came */
+    int n_out = c ? xmlNodeDump(b, d2, c, 0, 0) : -1;
+    xmlFreeDoc(d2);
+    if (n_out < 0) {
+        xmlBufferFree(b);
+        return -ENOMEM;
+    }
+    size_t blen = (size_t)xmlBufferLength(b);
+    if (blen + sizeof decl + 1 > BW_MODEL_XML_MAX) {
+        xmlBufferFree(b);
+        return -EFBIG;
+    }
+    char *s = malloc(sizeof decl - 1 + blen + 2);
+    if (!s) {
+        xmlBufferFree(b);
+        return -ENOMEM;
+    }
+    memcpy(s, decl, sizeof decl - 1);
+    memcpy(s + sizeof decl - 1, xmlBufferContent(b), blen);
+    *len = sizeof decl - 1 + blen;
+    s[(*len)++] = '\n';
+    s[*len] = '\0';
+    xmlBufferFree(b);
+    *out = s;
+    return 0;
 }
 
 struct walk {
@@ -116,9 +174,9 @@ static void take_report(struct walk *w, const xmlNode *n)
         w->rc = -ENOMEM;
         goto out;
     }
-    text_of(child(n, "Id"), id, sizeof id);
-    text_of(child(n, "Name"), name, BW_MODEL_TEXT_MAX);
-    text_of(child(n, "Description"), desc, BW_MODEL_TEXT_MAX);
+    bw_xml__text(bw_xml__child(n, "Id"), id, sizeof id);
+    bw_xml__text(bw_xml__child(n, "Name"), name, BW_MODEL_TEXT_MAX);
+    bw_xml__text(bw_xml__child(n, "Description"), desc, BW_MODEL_TEXT_MAX);
     if (!bw_model_id_ok(id) || !name[0]) {
         w->skipped++;
         goto out;
@@ -129,19 +187,22 @@ out:
     free(desc);
 }
 
-/* <Links><next>Link=&lt;URL&gt;;rel="next";</next></Links> */
-static void take_next(struct walk *w, const xmlNode *links)
+int bw_xml__next_link(const xmlNode *links, char **next)
 {
     char buf[2048];
 
-    text_of(child(links, "next"), buf, sizeof buf);
+    bw_xml__text(bw_xml__child(links, "next"), buf, sizeof buf);
     char *lt = strchr(buf, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-    if (!lt || !gt || gt == lt + 1 || w->next)
-        return;
+    if (!lt || !gt || gt == lt + 1 || *next)
+        return 0;
     *gt = '\0';
-    w->next = strdup(lt + 1);
-    if (!w->next)
-        w->rc = -ENOMEM;
+    *next = strdup(lt + 1);
+    return *next ? 0 : -ENOMEM;
+}
+
+static void take_next(struct walk *w, const xmlNode *links)
+{
+    w->rc = bw_xml__next_link(links, &w->next);
 }
 
 static void walk_reports(struct walk *w, const xmlNode *n)
@@ -149,9 +210,9 @@ static void walk_reports(struct walk *w, const xmlNode *n)
     for (; n && w->rc == 0; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
-        if (is(n, "Report"))
+        if (bw_xml__is(n, "Report"))
             take_report(w, n); /* a Report's own children are fields, not reports */
-        else if (is(n, "Links"))
+        else if (bw_xml__is(n, "Links"))
             take_next(w, n);
         else
             walk_reports(w, n->children);
@@ -161,7 +222,7 @@ static void walk_reports(struct walk *w, const xmlNode *n)
 int bw_xml_parse_reports(const char *buf, size_t len, struct bw_report_list *out)
 {
     xmlDocPtr doc;
-    int rc = parse(buf, len, &doc);
+    int rc = bw_xml__parse(buf, len, &doc);
 
     if (rc)
         return rc;
@@ -179,11 +240,11 @@ int bw_xml_parse_reports(const char *buf, size_t len, struct bw_report_list *out
     return 0;
 }
 
-static long code_of(const xmlNode *n)
+long bw_xml__code(const xmlNode *n)
 {
     char buf[32], *end;
 
-    text_of(n, buf, sizeof buf);
+    bw_xml__text(n, buf, sizeof buf);
     errno = 0;
     long v = strtol(buf, &end, 10);
     if (errno || end == buf || *end)
@@ -197,21 +258,21 @@ static int find_error(const xmlNode *n, struct bw_api_error *out)
         if (n->type != XML_ELEMENT_NODE)
             continue;
         const xmlNode *code = NULL, *desc = NULL;
-        if ((code = child(n, "ErrorCode"))) {
-            desc = child(n, "Description");
+        if ((code = bw_xml__child(n, "ErrorCode"))) {
+            desc = bw_xml__child(n, "Description");
             if (!desc)
-                desc = child(n, "ErrorMessage");
-        } else if (is(n, "Error") && (code = child(n, "Code"))) {
-            desc = child(n, "Description");
+                desc = bw_xml__child(n, "ErrorMessage");
+        } else if (bw_xml__is(n, "Error") && (code = bw_xml__child(n, "Code"))) {
+            desc = bw_xml__child(n, "Description");
             if (!desc)
-                desc = child(n, "Message");
-        } else if ((code = child(n, "resultCode"))) {
-            desc = child(n, "resultMessage");
+                desc = bw_xml__child(n, "Message");
+        } else if ((code = bw_xml__child(n, "resultCode"))) {
+            desc = bw_xml__child(n, "resultMessage");
         }
         if (code) {
             out->found = 1;
-            out->code = code_of(code);
-            text_of(desc, out->description, sizeof out->description);
+            out->code = bw_xml__code(code);
+            bw_xml__text(desc, out->description, sizeof out->description);
             return 1;
         }
         if (find_error(n->children, out))
@@ -227,7 +288,7 @@ int bw_xml_parse_error(const char *buf, size_t len, struct bw_api_error *out)
     memset(out, 0, sizeof *out);
     if (len == 0)
         return 0;
-    int rc = parse(buf, len, &doc);
+    int rc = bw_xml__parse(buf, len, &doc);
     if (rc)
         return rc;
     find_error(xmlDocGetRootElement(doc), out);

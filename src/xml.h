@@ -30,6 +30,31 @@ void bw_xml_cleanup(void);
  * left empty. */
 int bw_xml_parse_reports(const char *buf, size_t len, struct bw_report_list *out);
 
+/* GET /reports/{id}: the first <Report> element (any depth, any root name):
+ * Id, Name, Description, <Parameters><Parameter>... and <OutputFormats>.
+ * -EBADMSG when there is no Report with a usable Id and Name. out must be
+ * zeroed; on error it is left empty. Unknown elements are ignored. */
+int bw_xml_parse_report_detail(const char *buf, size_t len, struct bw_report_detail *out);
+
+/* GET .../instances: every <Instance> element (any depth), in document order,
+ * and <Links><next>. Instances whose Id is not bw_model_id_ok() are skipped
+ * with one warning (as are elements too big to keep as xml). out zeroed. */
+int bw_xml_parse_instances(const char *buf, size_t len, struct bw_instance_list *out);
+
+/* GET .../instances/{iid}: the first usable <Instance>; -EBADMSG if none,
+ * -EFBIG if the element is over BW_MODEL_XML_MAX. out zeroed. */
+int bw_xml_parse_instance(const char *buf, size_t len, struct bw_instance *out);
+
+/* GET /billingreports: every <BillingReport> element with a usable
+ * BillingReportId (others skipped with one warning). out zeroed. */
+int bw_xml_parse_billing_list(const char *buf, size_t len, struct bw_billing_list *out);
+
+/* GET /billingreports/{uuid}: <BillingReportRetrievalResponse><ReportStatus/>
+ * <Description/>: the first ReportStatus element (any depth) and its
+ * sibling Description; xml is the whole root element. The other strings,
+ * id included, are "" (the caller knows the id). -EBADMSG without a non-empty ReportStatus. out zeroed. */
+int bw_xml_parse_billing_status(const char *buf, size_t len, struct bw_billing *out);
+
 /* Find an error envelope, first match in document order, in any form:
  *   <ResponseStatus><ErrorCode/><Description/></ResponseStatus>  (any parent
  *     of ErrorCode qualifies), <Error><Code/><Description/></Error> (also
