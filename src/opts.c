@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,21 +31,35 @@ const struct bw_optdesc bw_opts_table[] = {
              "system's. TLS certificates and host names are always verified."},
     {.name = "token_url", .templ = "token_url=%s", .type = BW_OPT_URL, .offset = OFF(token_url),
      .argname = "URL", .defval = "https://api.bandwidth.com/api/v1/oauth2/token",
-     .flags = BW_OPTF_PENDING,
-     .help = "OAuth2 token endpoint used with client credentials (client id and secret) "
-             "instead of a Basic API user."},
+     .help = "OAuth2 token endpoint, used when the credentials are a client id and secret "
+             "(BW_CLIENT_ID and BW_CLIENT_SECRET): access tokens are fetched from it with "
+             "the client credentials grant, shared by all requests and renewed before they "
+             "expire."},
     {.name = "credentials", .templ = "credentials=%s", .type = BW_OPT_PATH,
-     .offset = OFF(credentials), .argname = "FILE", .flags = BW_OPTF_PENDING,
-     .help = "File holding the credentials (Basic user or OAuth2 client); it must not be "
-             "readable by others. Secrets are never accepted on the command line."},
+     .offset = OFF(credentials), .argname = "FILE",
+     .help = "File holding the credentials as KEY=VALUE lines, with the keys of the "
+             "environment variables: BW_CLIENT_ID and BW_CLIENT_SECRET, or BW_USERNAME and "
+             "BW_PASSWORD. Lines starting with # and blank lines are ignored; a value may be "
+             "quoted. The file must belong to the user running bwreportfs and grant no "
+             "permission to group or others (chmod 600), or bwreportfs refuses to start. "
+             "Used only when neither pair of environment variables is set. Secrets are "
+             "never accepted on the command line."},
     {.name = "cache_dir", .templ = "cache_dir=%s", .type = BW_OPT_PATH, .offset = OFF(cache_dir),
-     .argname = "PATH", .flags = BW_OPTF_PENDING,
-     .help = "Directory where downloaded report files are cached. Default: "
-             "$XDG_CACHE_HOME/bwreportfs."},
+     .argname = "PATH",
+     .help = "Directory where downloaded report files are cached, kept across mounts. "
+             "Default: $XDG_CACHE_HOME/bwreportfs, or ~/.cache/bwreportfs when "
+             "XDG_CACHE_HOME is unset."},
+    {.name = "cache_size", .templ = "cache_size=%s", .type = BW_OPT_SIZE,
+     .offset = OFF(cache_size), .argname = "SIZE", .defval = "10G",
+     .size_min = 1024ull * 1024,
+     .help = "Most bytes of report files kept in cache_dir; when a new download needs the "
+             "room, the least recently used reports are removed. A whole number of bytes, "
+             "or with a K, M, G or T suffix (powers of 1024): 512M, 10G."},
     {.name = "state_dir", .templ = "state_dir=%s", .type = BW_OPT_PATH, .offset = OFF(state_dir),
-     .argname = "PATH", .flags = BW_OPTF_PENDING,
+     .argname = "PATH",
      .help = "Directory where the ids of requested reports are remembered across mounts. "
-             "Default: $XDG_STATE_HOME/bwreportfs."},
+             "Default: $XDG_STATE_HOME/bwreportfs, or ~/.local/state/bwreportfs when "
+             "XDG_STATE_HOME is unset."},
     {.name = "connect_timeout", .templ = "connect_timeout=%s", .type = BW_OPT_SECONDS,
      .offset = OFF(connect_timeout), .argname = "SECONDS", .defval = "10", .min = 1,
      .max = 600,
@@ -59,6 +74,11 @@ const struct bw_optdesc bw_opts_table[] = {
      .help = "How long a directory listing fetched from the API (such as the report "
              "types) is reused before it is fetched again. Also the kernel's attribute "
              "and entry timeout unless attr_timeout or entry_timeout are given."},
+    {.name = "status_ttl", .templ = "status_ttl=%s", .type = BW_OPT_SECONDS,
+     .offset = OFF(status_ttl), .argname = "SECONDS", .defval = "2", .min = 1, .max = 60,
+     .help = "How long an instance's status word, once fetched, is served from memory "
+             "before the API is asked again; a status file shows a change within about "
+             "this many seconds."},
     {.name = "-f", .templ = "-f", .type = BW_OPT_SWITCH, .sw = BW_SW_FOREGROUND,
      .help = "Stay in the foreground and log to stderr instead of syslog."},
     {.name = "-d", .templ = "-d", .type = BW_OPT_SWITCH, .sw = BW_SW_DEBUG,
@@ -75,12 +95,43 @@ const struct bw_optdesc bw_opts_table[] = {
 const size_t bw_opts_count = sizeof bw_opts_table / sizeof bw_opts_table[0];
 
 const struct bw_envdesc bw_opts_env[] = {
-    {"BW_USERNAME", "Name of the Bandwidth API user (HTTP Basic)."},
-    {"BW_PASSWORD", "Password of that API user. Secrets are read from the environment "
-                    "(or, in a later version, a credentials file), never from the command "
-                    "line, and never logged."},
+    {"BW_CLIENT_ID", "OAuth2 client id (client credentials grant, see token_url). Takes "
+                     "precedence over every other source of credentials."},
+    {"BW_CLIENT_SECRET", "Secret of that OAuth2 client. Needed with BW_CLIENT_ID."},
+    {"BW_USERNAME", "Name of a Bandwidth API user (HTTP Basic). Used when BW_CLIENT_ID is "
+                    "not set."},
+    {"BW_PASSWORD", "Password of that API user. Needed with BW_USERNAME. Secrets are read "
+                    "from the environment, a credentials file or ~/.netrc, never from the "
+                    "command line, and never logged."},
+    {"XDG_CACHE_HOME", "Base of the default cache_dir ($XDG_CACHE_HOME/bwreportfs); "
+                       "ignored unless it is an absolute path."},
+    {"XDG_STATE_HOME", "Base of the default state_dir ($XDG_STATE_HOME/bwreportfs); "
+                       "ignored unless it is an absolute path."},
+    {"HOME", "Home directory: where ~/.netrc is read, and the base of cache_dir "
+             "(~/.cache/bwreportfs) and state_dir (~/.local/state/bwreportfs) when the XDG "
+             "variables are unset. Without HOME, those two fall back on the home directory "
+             "in the password database, and no ~/.netrc is read."},
 };
 const size_t bw_opts_env_count = sizeof bw_opts_env / sizeof bw_opts_env[0];
+
+const char *const bw_opts_credentials_help[] = {
+    "Credentials are never given on the command line. bwreportfs takes the first of these "
+    "sources that is present, and says which one it uses at start-up (never the secret):",
+    "1. OAuth2 client credentials from the environment: BW_CLIENT_ID and BW_CLIENT_SECRET. "
+    "An access token is requested from token_url (grant_type=client_credentials, the client "
+    "id and secret sent as HTTP Basic), shared by every request and renewed shortly before "
+    "it expires; API calls then send it as a Bearer token.",
+    "2. An API user from the environment: BW_USERNAME and BW_PASSWORD (HTTP Basic).",
+    "3. The file named by -o credentials=FILE, holding either pair as KEY=VALUE lines "
+    "(a client id and secret are used as in 1, a user and password as in 2). The file must "
+    "be owned by the user running bwreportfs and readable by nobody else (chmod 600).",
+    "4. ~/.netrc: the login and password of the machine entry for api_url's host (or the "
+    "default entry), as HTTP Basic. If that entry is used, ~/.netrc must be private as well "
+    "(owned by the user, chmod 600).",
+    "Setting only one variable of a pair is an error rather than a reason to look further. "
+    "Wrong credentials are reported at start-up, before mounting, with exit status 1.",
+    NULL,
+};
 
 const char bw_opts_usage[] = "bwreportfs [FUSE options] [-o OPTION[,OPTION...]] MOUNTPOINT";
 
@@ -98,6 +149,7 @@ const char *bw_opts_type_name(enum bw_opt_type t)
     case BW_OPT_PATH: return "path";
     case BW_OPT_SECONDS: return "seconds";
     case BW_OPT_ACCOUNTS: return "accounts";
+    case BW_OPT_SIZE: return "size";
     case BW_OPT_SWITCH: return "switch";
     }
     return "?";
@@ -195,6 +247,58 @@ static int set_seconds(unsigned *dst, const struct bw_optdesc *d, const char *v,
     return 0;
 }
 
+int bw_opts_parse_size(const char *text, unsigned long long *out)
+{
+    static const char units[] = "KMGT";
+    unsigned long long n = 0, mult = 1;
+    const char *p = text;
+
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (ULLONG_MAX - d) / 10)
+            return -EINVAL;
+        n = n * 10 + d;
+    }
+    if (*p) {
+        const char *u = strchr(units, toupper((unsigned char)*p));
+        if (!u)
+            return -EINVAL;
+        for (const char *q = units; q <= u; q++)
+            mult *= 1024;
+        p++;
+        /* "10G", "10GB" and "10GiB" all mean 10 * 2^30 */
+        if (*p == 'i' || *p == 'I')
+            p++;
+        if (*p == 'b' || *p == 'B')
+            p++;
+        if (*p)
+            return -EINVAL;
+    }
+    if (n > ULLONG_MAX / mult)
+        return -EINVAL;
+    *out = n * mult;
+    return 0;
+}
+
+static int set_size(unsigned long long *dst, const struct bw_optdesc *d, const char *v, char *err,
+                    size_t errlen)
+{
+    unsigned long long n;
+    char why[96];
+
+    if (bw_opts_parse_size(v, &n) != 0)
+        return fail(err, errlen, d, "must be a whole number of bytes with an optional K, M, G or "
+                                    "T suffix (512M, 10G)");
+    if (n < d->size_min) {
+        snprintf(why, sizeof why, "must be at least %llu bytes", d->size_min);
+        return fail(err, errlen, d, why);
+    }
+    *dst = n;
+    return 0;
+}
+
 static void accounts_free(struct bw_accounts *a)
 {
     for (size_t i = 0; i < a->n; i++)
@@ -263,6 +367,7 @@ int bw_opts_set(struct bw_options *o, const struct bw_optdesc *d, const char *va
     case BW_OPT_PATH: return set_path(field(o, d), d, value, err, errlen);
     case BW_OPT_SECONDS: return set_seconds(field(o, d), d, value, err, errlen);
     case BW_OPT_ACCOUNTS: return set_accounts(field(o, d), d, value, err, errlen);
+    case BW_OPT_SIZE: return set_size(field(o, d), d, value, err, errlen);
     case BW_OPT_SWITCH: return 0;
     }
     return fail(err, errlen, d, "unknown option type");
@@ -355,8 +460,71 @@ static int make_absolute(char **path)
     return 0;
 }
 
+/* The user's home: $HOME, else the password database (a daemon started by a
+ * service manager may run without HOME). NULL if neither knows. */
+static char *home_dir(void)
+{
+    const char *h = getenv("HOME");
+    if (h && h[0] == '/')
+        return strdup(h);
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res && res->pw_dir &&
+        res->pw_dir[0] == '/')
+        return strdup(res->pw_dir);
+    return NULL;
+}
+
+/* *path = $XDG_VAR/bwreportfs, else HOME/fallback/bwreportfs (XDG base
+ * directory spec: a relative XDG_* value is invalid and ignored). */
+static int xdg_default(char **path, const char *xdg_var, const char *fallback,
+                       const struct bw_optdesc *d, char *err, size_t errlen)
+{
+    const char *base = getenv(xdg_var);
+    char *home = NULL;
+    size_t need;
+
+    if (*path)
+        return 0;
+    if (!base || base[0] != '/') {
+        if (!(home = home_dir())) {
+            snprintf(err, errlen, "option %s: no default without HOME or %s: give -o %s=PATH",
+                     d->name, xdg_var, d->name);
+            return -EINVAL;
+        }
+        need = strlen(home) + strlen(fallback) + sizeof "/bwreportfs" + 1;
+        *path = malloc(need);
+        if (*path)
+            snprintf(*path, need, "%s/%s/bwreportfs", home, fallback);
+        free(home);
+    } else {
+        need = strlen(base) + sizeof "/bwreportfs";
+        *path = malloc(need);
+        if (*path)
+            snprintf(*path, need, "%s/bwreportfs", base);
+    }
+    if (!*path)
+        return -ENOMEM;
+    if (strlen(*path) >= PATH_MAX) {
+        snprintf(err, errlen, "option %s: the default path is too long: give -o %s=PATH",
+                 d->name, d->name);
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+static const struct bw_optdesc *find_desc(const char *name)
+{
+    for (size_t i = 0; i < bw_opts_count; i++)
+        if (strcmp(bw_opts_table[i].name, name) == 0)
+            return &bw_opts_table[i];
+    return NULL;
+}
+
 int bw_opts_finish(struct bw_options *o, char *err, size_t errlen)
 {
+    int rc;
+
     if (o->accounts.n == 0) {
         snprintf(err, errlen, "no account given: use -o accounts=ID[:ID...]");
         return -EINVAL;
@@ -366,14 +534,23 @@ int bw_opts_finish(struct bw_options *o, char *err, size_t errlen)
         if (d->type != BW_OPT_PATH)
             continue;
         char **p = field(o, d);
-        int rc = make_absolute(p);
+        /* before the defaults below are filled in: only what the user set */
+        if (*p && (d->flags & BW_OPTF_PENDING))
+            BW_INFO("opts", "option %s is accepted but not used by this version yet", d->name);
+        rc = make_absolute(p);
         if (rc) {
             snprintf(err, errlen, "option %s: cannot make the path absolute: %s", d->name,
                      strerror(-rc));
             return rc;
         }
-        if (*p && (d->flags & BW_OPTF_PENDING))
-            BW_INFO("opts", "option %s is accepted but not used by this version yet", d->name);
+    }
+    if ((rc = xdg_default(&o->cache_dir, "XDG_CACHE_HOME", ".cache", find_desc("cache_dir"), err,
+                          errlen)) ||
+        (rc = xdg_default(&o->state_dir, "XDG_STATE_HOME", ".local/state",
+                          find_desc("state_dir"), err, errlen))) {
+        if (rc == -ENOMEM)
+            snprintf(err, errlen, "out of memory");
+        return rc;
     }
     if (o->cafile && access(o->cafile, R_OK) != 0) {
         int e = errno;
@@ -460,4 +637,7 @@ void bw_opts_print_help(FILE *out)
         if (d->flags & BW_OPTF_PENDING)
             fputs("        (Accepted and checked; not used by this version yet.)\n", out);
     }
+    fputs("\nCredentials:\n", out);
+    for (size_t i = 0; bw_opts_credentials_help[i]; i++)
+        wrap(out, bw_opts_credentials_help[i], 4, 79);
 }

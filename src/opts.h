@@ -32,8 +32,10 @@ struct bw_options {
     char *cafile;               /* absolute after bw_opts_finish(), or NULL */
     char *token_url;
     char *credentials;          /* absolute path, or NULL */
-    char *cache_dir;            /* absolute path, or NULL */
-    char *state_dir;            /* absolute path, or NULL */
+    char *cache_dir;            /* absolute path; bw_opts_finish() resolves the XDG default */
+    char *state_dir;            /* absolute path; bw_opts_finish() resolves the XDG default */
+    unsigned long long cache_size; /* bytes the report cache may hold */
+    unsigned status_ttl;        /* seconds a status word is served from memory */
     unsigned connect_timeout;   /* seconds */
     unsigned stall_timeout;     /* seconds without a byte before a transfer fails */
     unsigned meta_ttl;          /* seconds a listing stays cached, >= 1 */
@@ -44,6 +46,7 @@ enum bw_opt_type {
     BW_OPT_PATH,     /* char *: file system path, made absolute */
     BW_OPT_SECONDS,  /* unsigned: decimal seconds in [min, max] */
     BW_OPT_ACCOUNTS, /* struct bw_accounts: ID[:ID...], decimal ids */
+    BW_OPT_SIZE,     /* unsigned long long: bytes, with an optional K/M/G/T suffix (1024) */
     BW_OPT_SWITCH,   /* command-line switch, no value, no storage */
 };
 
@@ -69,6 +72,7 @@ struct bw_optdesc {
     const char *argname; /* "URL", "SECONDS"; NULL for switches */
     const char *defval;  /* default as option text, or NULL */
     unsigned min, max;   /* BW_OPT_SECONDS range */
+    unsigned long long size_min; /* BW_OPT_SIZE lower bound, bytes */
     unsigned flags;      /* BW_OPTF_* */
     const char *help;    /* one paragraph of plain text */
 };
@@ -83,6 +87,10 @@ struct bw_envdesc {
 };
 extern const struct bw_envdesc bw_opts_env[];
 extern const size_t bw_opts_env_count;
+
+/* Where credentials come from, in order of precedence: one paragraph each,
+ * NULL-terminated (printed by --help, docs/options.md and the man page). */
+extern const char *const bw_opts_credentials_help[];
 
 /* "bwreportfs [FUSE options] [-o OPTION[,OPTION...]] MOUNTPOINT" */
 extern const char bw_opts_usage[];
@@ -107,7 +115,9 @@ int bw_opts_apply(struct bw_options *o, const char *arg, char *err, size_t errle
 int bw_opts_apply_list(struct bw_options *o, const char *list, char *err, size_t errlen);
 
 /* Cross-checks after parsing: accounts given, paths made absolute, cafile
- * readable. Logs an info line for each BW_OPTF_PENDING option that was set. */
+ * readable, cache_dir and state_dir defaulted from $XDG_CACHE_HOME /
+ * $XDG_STATE_HOME (else $HOME/.cache, $HOME/.local/state). Logs an info line
+ * for each BW_OPTF_PENDING option that was set. */
 int bw_opts_finish(struct bw_options *o, char *err, size_t errlen);
 
 /* Non-zero if arg ("name=value" or "name") names something that carries a
@@ -123,5 +133,10 @@ void bw_opts_print_help(FILE *out);
 
 /* Accessors for generators and tests. */
 const char *bw_opts_type_name(enum bw_opt_type t);
+
+/* A byte count: a whole number with an optional K, M, G or T suffix (powers
+ * of 1024; "KiB"/"KB" spellings too): "10G" is 10 GiB, "1.5G" is refused.
+ * 0, or -EINVAL (empty, bad suffix, overflow). */
+int bw_opts_parse_size(const char *text, unsigned long long *out);
 
 #endif

@@ -29,7 +29,8 @@ static void test_table(void)
     /* every option the contract lists is in the table */
     const char *names[] = {"api_url", "accounts", "cafile", "token_url", "credentials",
                            "cache_dir", "state_dir", "connect_timeout", "stall_timeout",
-                           "meta_ttl", "-f", "-d", "-s", "-h", "-V"};
+                           "meta_ttl", "cache_size", "status_ttl", "-f", "-d", "-s", "-h",
+                           "-V"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         int found = 0;
         for (size_t j = 0; j < bw_opts_count; j++)
@@ -48,6 +49,8 @@ static void test_defaults(void)
     CHECK_INT(o.connect_timeout, 10);
     CHECK_INT(o.stall_timeout, 30);
     CHECK_INT(o.meta_ttl, 60);
+    CHECK_INT(o.status_ttl, 2);
+    CHECK(o.cache_size == 10ull << 30);
     CHECK_INT(o.accounts.n, 0);
     CHECK(o.cafile == NULL && o.credentials == NULL && o.cache_dir == NULL);
     bw_opts_free(&o);
@@ -121,6 +124,90 @@ static void test_parse(void)
     bw_opts_free(&o);
 }
 
+static void test_size(void)
+{
+    struct bw_options o;
+    unsigned long long n = 0;
+    char err[256];
+
+    CHECK_INT(bw_opts_parse_size("0", &n), 0);
+    CHECK(n == 0);
+    CHECK_INT(bw_opts_parse_size("1234", &n), 0);
+    CHECK(n == 1234);
+    CHECK_INT(bw_opts_parse_size("3K", &n), 0);
+    CHECK(n == 3072);
+    CHECK_INT(bw_opts_parse_size("512m", &n), 0);
+    CHECK(n == 512ull << 20);
+    CHECK_INT(bw_opts_parse_size("10G", &n), 0);
+    CHECK(n == 10ull << 30);
+    CHECK_INT(bw_opts_parse_size("10GiB", &n), 0);
+    CHECK(n == 10ull << 30);
+    CHECK_INT(bw_opts_parse_size("2TB", &n), 0);
+    CHECK(n == 2ull << 40);
+    CHECK_INT(bw_opts_parse_size("16777215T", &n), 0); /* 2^64 - 2^40 */
+    const char *bad[] = {"", "G", "1.5G", "-1", "10 G", "10X", "10GG", "10Gx", "16777216T",
+                         "99999999999999999999", " 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_INT(bw_opts_parse_size(bad[i], &n), -EINVAL);
+
+    bw_opts_init(&o);
+    CHECK_INT(bw_opts_apply(&o, "cache_size=2G", err, sizeof err), 0);
+    CHECK(o.cache_size == 2ull << 30);
+    CHECK_INT(bw_opts_apply(&o, "cache_size=1K", err, sizeof err), -EINVAL);
+    CHECK(strstr(err, "cache_size") && strstr(err, "at least"));
+    CHECK_INT(bw_opts_apply(&o, "cache_size=lots", err, sizeof err), -EINVAL);
+    CHECK(o.cache_size == 2ull << 30);
+    CHECK_INT(bw_opts_apply(&o, "status_ttl=60", err, sizeof err), 0);
+    CHECK_INT(o.status_ttl, 60);
+    CHECK_INT(bw_opts_apply(&o, "status_ttl=61", err, sizeof err), -EINVAL);
+    CHECK_INT(bw_opts_apply(&o, "status_ttl=0", err, sizeof err), -EINVAL);
+    bw_opts_free(&o);
+}
+
+/* cache_dir and state_dir default from the XDG variables, else HOME. */
+static void test_xdg_defaults(void)
+{
+    struct bw_options o;
+    char err[512];
+
+    setenv("XDG_CACHE_HOME", "/x/cache", 1);
+    setenv("XDG_STATE_HOME", "/x/state", 1);
+    bw_opts_init(&o);
+    bw_opts_apply(&o, "accounts=1", err, sizeof err);
+    CHECK_INT(bw_opts_finish(&o, err, sizeof err), 0);
+    CHECK_STR(o.cache_dir, "/x/cache/bwreportfs");
+    CHECK_STR(o.state_dir, "/x/state/bwreportfs");
+    bw_opts_free(&o);
+
+    /* relative XDG values are invalid (base directory spec): HOME is used */
+    setenv("XDG_CACHE_HOME", "rel", 1);
+    unsetenv("XDG_STATE_HOME");
+    setenv("HOME", "/home/someone", 1);
+    bw_opts_init(&o);
+    bw_opts_apply(&o, "accounts=1", err, sizeof err);
+    CHECK_INT(bw_opts_finish(&o, err, sizeof err), 0);
+    CHECK_STR(o.cache_dir, "/home/someone/.cache/bwreportfs");
+    CHECK_STR(o.state_dir, "/home/someone/.local/state/bwreportfs");
+    bw_opts_free(&o);
+
+    /* given values win */
+    bw_opts_init(&o);
+    bw_opts_apply_list(&o, "accounts=1,cache_dir=/c,state_dir=/s", err, sizeof err);
+    CHECK_INT(bw_opts_finish(&o, err, sizeof err), 0);
+    CHECK_STR(o.cache_dir, "/c");
+    CHECK_STR(o.state_dir, "/s");
+    bw_opts_free(&o);
+
+    /* without HOME: the password database */
+    unsetenv("HOME");
+    unsetenv("XDG_CACHE_HOME");
+    bw_opts_init(&o);
+    bw_opts_apply(&o, "accounts=1", err, sizeof err);
+    CHECK_INT(bw_opts_finish(&o, err, sizeof err), 0);
+    CHECK(o.cache_dir && o.cache_dir[0] == '/' && strstr(o.cache_dir, "/.cache/bwreportfs"));
+    bw_opts_free(&o);
+}
+
 static void test_finish(void)
 {
     struct bw_options o;
@@ -173,6 +260,7 @@ static void test_help(void)
         if (d->defval)
             CHECK(strstr(buf, d->defval) != NULL);
     }
+    CHECK(strstr(buf, "Credentials:") && strstr(buf, "BW_CLIENT_ID") && strstr(buf, ".netrc"));
     for (char *line = buf; *line;) {
         size_t l = strcspn(line, "\n");
         CHECK(l <= 79);
@@ -187,7 +275,9 @@ int main(void)
     test_table();
     test_defaults();
     test_parse();
+    test_size();
     test_finish();
+    test_xdg_defaults();
     test_secret();
     test_help();
     return check_done("test_opts");
