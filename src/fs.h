@@ -1,10 +1,15 @@
 /* fs: the FUSE front. Converts the option table to fuse_opt and maps FUSE
- * operations onto the tree; holds no state and does no I/O of its own.
+ * operations onto the tree (names, attributes, generated files) and the
+ * content cache (report bytes); holds no state beyond per-open handles.
  *
  * Contract:
  *  - The only module besides main.c that includes FUSE headers.
  *  - Callbacks never exit or abort; every failure returns -errno from tree.
- *  - Thread-safe: callbacks run concurrently on libfuse's worker threads.
+ *  - Thread-safe: callbacks run concurrently on libfuse's worker threads;
+ *    an open file's handle is used by one open description (FUSE serialises
+ *    nothing for us, and the handle's state is immutable after open).
+ *  - Read-only: no write, create, xattr or lock operations (xattr calls get
+ *    ENOSYS from libfuse).
  */
 #ifndef BW_FS_H
 #define BW_FS_H
@@ -14,12 +19,14 @@
 
 #include <stddef.h>
 
+#include "cache.h"
 #include "opts.h"
 #include "tree.h"
 
 /* What fs callbacks need; passed as fuse_new()'s user_data. Immutable. */
 struct bw_fs_ctx {
     struct bw_tree *tree;
+    struct bw_cache *cache; /* report bytes */
     unsigned meta_ttl;     /* default attr/entry timeout (seconds) */
     int timeouts_given;    /* the user set attr_timeout or entry_timeout */
 };

@@ -86,6 +86,7 @@ int main(int argc, char *argv[])
 
     struct bw_fs_ctx fsctx = {
         .tree = bw_session_tree(s),
+        .cache = bw_session_cache(s),
         .meta_ttl = o.meta_ttl,
         .timeouts_given = cl.timeouts_given,
     };

@@ -9,8 +9,10 @@
 #include "api.h"
 #include "auth.h"
 #include "bw_config.h"
+#include "cache.h"
 #include "http.h"
 #include "log.h"
+#include "source.h"
 #include "xml.h"
 
 struct bw_session {
@@ -18,7 +20,10 @@ struct bw_session {
     struct bw_http *http;
     struct bw_auth *auth;
     struct bw_api *api;
+    struct bw_source source; /* adapters: tree -> api/cache/state, cache -> api */
+    struct bw_cache *cache;
     struct bw_tree *tree;
+    char *cache_path;        /* cache_dir/<hash of api_url> */
 };
 
 int bw_session_global_init(void)
@@ -33,9 +38,18 @@ void bw_session_global_cleanup(void)
     bw_xml_cleanup();
 }
 
-static int source_list_reports(void *ctx, const char *account, struct bw_report_list *out)
+/* cache_dir/<16 hex digits of FNV-1a(api_url)>: entries of different APIs
+ * (a simulator, production) never meet, as report ids repeat across them. */
+static char *cache_path(const char *cache_dir, const char *api_url)
 {
-    return bw_api_list_reports(ctx, account, out, NULL);
+    unsigned long long h = 14695981039346656037ull;
+    char *out = NULL;
+
+    for (const unsigned char *p = (const unsigned char *)api_url; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    if (asprintf(&out, "%s/%016llx", cache_dir, h) < 0)
+        return NULL;
+    return out;
 }
 
 int bw_session_new(const struct bw_options *o, struct bw_session **out, char *err, size_t errlen)
@@ -62,6 +76,7 @@ int bw_session_new(const struct bw_options *o, struct bw_session **out, char *er
     struct bw_auth_config ac = {
         .credentials_file = o->credentials,
         .token_url = o->token_url,
+        .api_url = o->api_url, /* its host picks the ~/.netrc entry */
         .http = s->http,
     };
     if ((rc = bw_auth_new(&ac, &s->auth, err, errlen)))
@@ -71,12 +86,29 @@ int bw_session_new(const struct bw_options *o, struct bw_session **out, char *er
         snprintf(err, errlen, "cannot set up the API client: %s", strerror(-rc));
         goto fail;
     }
+    s->source.api = s->api;
+    s->source.state_dir = o->state_dir;
+    if (!o->cache_dir || !(s->cache_path = cache_path(o->cache_dir, o->api_url))) {
+        rc = -ENOMEM;
+        snprintf(err, errlen, "cannot set up the cache: no cache_dir");
+        goto fail;
+    }
+    /* the cache creates its directory (0700) and starts no thread until a
+     * file is probed or opened, so it is safe before fuse_daemonize() forks */
+    struct bw_cache_config cc = {.dir = s->cache_path, .max_bytes = o->cache_size};
+    bw_source_fetcher(&s->source, &cc.fetcher);
+    if ((rc = bw_cache_new(&cc, &s->cache))) {
+        snprintf(err, errlen, "cannot open the cache in %s: %s", s->cache_path, strerror(-rc));
+        goto fail;
+    }
+    s->source.cache = s->cache;
     struct bw_tree_config tc = {
         .accounts = (const char *const *)o->accounts.ids,
         .naccounts = o->accounts.n,
         .ttl = o->meta_ttl,
-        .source = {.ctx = s->api, .list_reports = source_list_reports},
+        .status_ttl_ms = o->status_ttl * 1000,
     };
+    bw_source_tree(&s->source, &tc.source);
     if ((rc = bw_tree_new(&tc, &s->tree))) {
         snprintf(err, errlen, "cannot set up the tree: %s", strerror(-rc));
         goto fail;
@@ -119,6 +151,11 @@ struct bw_tree *bw_session_tree(struct bw_session *s)
     return s->tree;
 }
 
+struct bw_cache *bw_session_cache(struct bw_session *s)
+{
+    return s->cache;
+}
+
 const struct bw_options *bw_session_options(const struct bw_session *s)
 {
     return s->opts;
@@ -129,6 +166,8 @@ void bw_session_free(struct bw_session *s)
     if (!s)
         return;
     bw_tree_free(s->tree);
+    bw_cache_free(s->cache); /* its downloads use the api: stop them first */
+    free(s->cache_path);
     bw_api_free(s->api);
     bw_auth_free(s->auth);
     bw_http_free(s->http);

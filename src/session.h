@@ -1,5 +1,5 @@
-/* session: builds the core object graph (auth, http, api, tree) from the
- * options, and runs the start-up check. Keeps main.c and fs.c thin.
+/* session: builds the core object graph (auth, http, api, content cache, tree)
+ * from the options, and runs the start-up check. Keeps main.c and fs.c thin.
  *
  * Contract:
  *  - bw_session_global_init() once from the main thread before any other
@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "cache.h"
 #include "opts.h"
 #include "tree.h"
 
@@ -31,6 +32,7 @@ int bw_session_new(const struct bw_options *opts, struct bw_session **out, char 
 int bw_session_check(struct bw_session *s, char *err, size_t errlen);
 
 struct bw_tree *bw_session_tree(struct bw_session *s);
+struct bw_cache *bw_session_cache(struct bw_session *s); /* report bytes (cache.h) */
 const struct bw_options *bw_session_options(const struct bw_session *s);
 
 void bw_session_free(struct bw_session *s);

@@ -1,71 +1,32 @@
-/* tree: path resolution, node attributes and the TTL cache of API listings (see tree.h). */
+/* tree: path resolution, attributes, listings and open descriptions over the
+ * metadata cache (see tree.h). */
 #include "tree.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "meta.h"
+#include "treeval.h"
+#include "names.h"
 #include "slug.h"
 
-#define MAX_DEPTH 4
+#define MAX_DEPTH 5
+#define KEY_MAX 256
 
-/* One cached listing of report types. Guarded by bw_tree.lock. */
-struct reports_cache {
-    int valid;            /* a fetch has completed */
-    int fetching;         /* a thread is fetching now; others wait on bw_tree.cond */
-    int err;              /* 0 or negative errno of the last fetch */
-    long long fetched_ms; /* clock_ms() when stored */
-    size_t n;
-    bw_slug_name *slugs;  /* directory names, unique, non-empty */
-    char **ids;           /* report id of each slug */
-};
-
-struct account {
-    char *id;                     /* immutable: read without the lock */
-    struct reports_cache reports; /* guarded by bw_tree.lock */
-};
-
-struct bw_tree {
-    /* Immutable after bw_tree_new(). */
-    struct bw_tree_source src;
-    long long ttl_ms, error_ttl_ms;
-    long long (*clock_ms)(void);
-    uid_t uid;
-    gid_t gid;
-    time_t mount_time;
-    size_t nacct;
-    struct account *acct; /* the array is immutable; each .reports is guarded by lock */
-
-    pthread_mutex_t lock; /* guards every account's reports cache */
-    pthread_cond_t cond;  /* signalled when a fetch finishes */
-};
-
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void cache_clear(struct reports_cache *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free(c->ids[i]);
-    free(c->ids);
-    free(c->slugs);
-    c->ids = NULL;
-    c->slugs = NULL;
-    c->n = 0;
-}
+/* ---- construction -------------------------------------------------------- */
 
 int bw_tree_new(const struct bw_tree_config *cfg, struct bw_tree **out)
 {
+    const struct bw_tree_source *s = &cfg->source;
+
     *out = NULL;
-    if (cfg->ttl == 0 || !cfg->source.list_reports || (cfg->naccounts && !cfg->accounts))
+    if (cfg->ttl == 0 || !s->list_reports || !s->report_params || !s->list_instances ||
+        !s->get_instance || !s->list_billing || !s->get_billing || !s->file_url || !s->probe ||
+        (cfg->naccounts && !cfg->accounts))
         return -EINVAL;
     struct bw_tree *t = calloc(1, sizeof *t);
     if (!t)
@@ -76,23 +37,27 @@ int bw_tree_new(const struct bw_tree_config *cfg, struct bw_tree **out)
         return -ENOMEM;
     }
     for (size_t i = 0; i < cfg->naccounts; i++) {
-        if (!bw_model_id_ok(cfg->accounts[i]) || !(t->acct[i].id = strdup(cfg->accounts[i]))) {
+        if (!bw_model_id_ok(cfg->accounts[i]) || !(t->acct[i] = strdup(cfg->accounts[i]))) {
             t->nacct = i;
             bw_tree_free(t);
             return -EINVAL;
         }
     }
     t->nacct = cfg->naccounts;
-    t->src = cfg->source;
+    t->src = *s;
     t->ttl_ms = (long long)cfg->ttl * 1000;
+    t->status_ttl_ms = cfg->status_ttl_ms ? cfg->status_ttl_ms : 2000;
+    if (t->status_ttl_ms > t->ttl_ms)
+        t->status_ttl_ms = t->ttl_ms;
     unsigned ettl = cfg->error_ttl ? cfg->error_ttl : (cfg->ttl < 5 ? cfg->ttl : 5);
-    t->error_ttl_ms = (long long)ettl * 1000;
-    t->clock_ms = cfg->clock_ms ? cfg->clock_ms : monotonic_ms;
     t->uid = getuid();
     t->gid = getgid();
     t->mount_time = time(NULL);
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->cond, NULL);
+    int rc = bw_meta_new((long long)ettl * 1000, t->ttl_ms, cfg->clock_ms, &t->meta);
+    if (rc) {
+        bw_tree_free(t);
+        return rc;
+    }
     *out = t;
     return 0;
 }
@@ -101,108 +66,57 @@ void bw_tree_free(struct bw_tree *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nacct; i++) {
-        cache_clear(&t->acct[i].reports);
-        free(t->acct[i].id);
-    }
+    bw_meta_free(t->meta);
+    for (size_t i = 0; i < t->nacct; i++)
+        free(t->acct[i]);
     free(t->acct);
-    pthread_mutex_destroy(&t->lock);
-    pthread_cond_destroy(&t->cond);
     free(t);
 }
 
-/* Turn a fetched list into unique slugs. Runs without the lock. */
-static int build(const char *account, const struct bw_report_list *l, struct reports_cache *c)
-{
-    const char **names = calloc(l->n ? l->n : 1, sizeof *names);
-    const char **ids = calloc(l->n ? l->n : 1, sizeof *ids);
-    bw_slug_name *slugs = calloc(l->n ? l->n : 1, sizeof *slugs);
-    int rc = -ENOMEM;
+/* ---- resolution ------------------------------------------------------------ */
 
-    memset(c, 0, sizeof *c);
-    if (!names || !ids || !slugs)
-        goto out;
-    for (size_t i = 0; i < l->n; i++) {
-        names[i] = l->items[i].name;
-        ids[i] = l->items[i].id;
-    }
-    if ((rc = bw_slug_assign(names, ids, l->n, slugs)))
-        goto out;
-    c->slugs = calloc(l->n ? l->n : 1, sizeof *c->slugs);
-    c->ids = calloc(l->n ? l->n : 1, sizeof *c->ids);
-    if (!c->slugs || !c->ids) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < l->n; i++) {
-        if (!slugs[i][0]) {
-            BW_WARN("tree", "account %s: report id %s has a duplicate id; hidden", account, ids[i]);
-            continue;
-        }
-        if (!(c->ids[c->n] = strdup(ids[i]))) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        memcpy(c->slugs[c->n], slugs[i], sizeof slugs[i]);
-        c->n++;
-    }
-    rc = 0;
-out:
-    if (rc)
-        cache_clear(c);
-    free(names);
-    free(ids);
-    free(slugs);
-    return rc;
-}
-
-/* Make a's report listing fresh. Called and returns with t->lock held, but
- * drops it while the source runs. Returns the listing's errno. */
-static int ensure_reports(struct bw_tree *t, struct account *a)
-{
-    struct reports_cache *c = &a->reports;
-
-    for (;;) {
-        if (c->valid && t->clock_ms() - c->fetched_ms < (c->err ? t->error_ttl_ms : t->ttl_ms))
-            return c->err;
-        if (!c->fetching)
-            break;
-        pthread_cond_wait(&t->cond, &t->lock); /* the fetcher always finishes: http has timeouts */
-    }
-    c->fetching = 1;
-    pthread_mutex_unlock(&t->lock);
-
-    struct bw_report_list list = {0};
-    struct reports_cache fresh;
-    int rc = t->src.list_reports(t->src.ctx, a->id, &list);
-    memset(&fresh, 0, sizeof fresh);
-    if (rc == 0)
-        rc = build(a->id, &list, &fresh);
-    bw_model_report_list_free(&list);
-
-    pthread_mutex_lock(&t->lock);
-    cache_clear(c);
-    if (rc == 0) {
-        c->n = fresh.n;
-        c->slugs = fresh.slugs;
-        c->ids = fresh.ids;
-    }
-    c->err = rc;
-    c->valid = 1;
-    c->fetched_ms = t->clock_ms();
-    c->fetching = 0;
-    pthread_cond_broadcast(&t->cond);
-    return rc;
-}
-
-enum kind { K_ROOT, K_ACCOUNT, K_REPORTS, K_BILLING, K_REPORT_TYPE };
-
-struct node {
-    enum kind kind;
-    struct account *acct;
+enum kind {
+    K_ROOT, K_ACCOUNT, K_REPORTS, K_BILLING,
+    K_TYPE, K_TYPE_PARAMS, K_INST, K_INST_STATUS, K_INST_INFO, K_INST_PARAMS, K_INST_FILE,
+    K_BTYPE, K_BILL, K_BILL_STATUS, K_BILL_INFO, K_BILL_FILE,
 };
 
-/* Split path into at most MAX_DEPTH components (pointers into buf). */
+/* A resolved path. Pointers stay valid while the references in hold[] are held. */
+struct node {
+    enum kind kind;
+    const char *acct;                     /* t->acct[i], immutable */
+    char rid[BW_MODEL_ID_MAX + 1];        /* report type id */
+    char id[BW_MODEL_ID_MAX + 1];         /* instance id or billing uuid */
+    char btype[48];                       /* billing type */
+    struct bw_meta_val *hold[6];          /* references resolve() took (at most 4 today) */
+    const struct bw_tree_instance *inst;  /* K_INST* */
+    const struct bw_tree_billing *bill;   /* K_BILL*: the freshest record */
+    const struct bw_tree_text *text;      /* K_TYPE_PARAMS */
+    time_t mtime;                         /* of the instance / billing report, or 0 */
+    long long fsize;                      /* K_*_FILE */
+    char fname[BW_TREE_NAME_MAX + 1];     /* K_*_FILE, and after file_of() */
+};
+
+static void hold(struct node *nd, struct bw_meta_val *v)
+{
+    for (size_t i = 0; i < sizeof nd->hold / sizeof nd->hold[0]; i++)
+        if (!nd->hold[i]) {
+            nd->hold[i] = v;
+            return;
+        }
+    /* Unreachable (resolve() holds at most 4). Never abort in a FUSE callback:
+     * keep the value alive forever rather than free what the node points to. */
+    BW_ERR("tree", "internal error: too many cached values held; one is leaked");
+}
+
+static void node_release(struct bw_tree *t, struct node *nd)
+{
+    for (size_t i = 0; i < sizeof nd->hold / sizeof nd->hold[0]; i++) {
+        bw_meta_put(t->meta, nd->hold[i]);
+        nd->hold[i] = NULL;
+    }
+}
+
 static int split(const char *path, char *buf, size_t bufsize, char **comp, int *n)
 {
     size_t len = strlen(path);
@@ -212,78 +126,363 @@ static int split(const char *path, char *buf, size_t bufsize, char **comp, int *
         return -ENOENT;
     memcpy(buf, path, len + 1);
     for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-        if (*n == MAX_DEPTH)
-            return -ENOENT;
+        if (*n == MAX_DEPTH || bw_names_is_probe(c))
+            return -ENOENT; /* desktop probes end here, before any fetch */
         comp[(*n)++] = c;
     }
     return 0;
 }
 
-/* Resolve path to a node. Called with t->lock held (may drop it to fetch). */
-static int resolve(struct bw_tree *t, const char *path, struct node *node)
+static int get_types(struct bw_tree *t, const char *acct, struct types_val **out)
 {
-    char buf[4096], *comp[MAX_DEPTH];
-    int n, rc = split(path, buf, sizeof buf, comp, &n);
+    char key[KEY_MAX];
+    struct fetch_arg a = {.t = t, .acct = acct};
+    snprintf(key, sizeof key, "T/%s", acct);
+    return bw_meta_get(t->meta, key, t->ttl_ms, tv_fetch_types, &a, (struct bw_meta_val **)out,
+                      NULL);
+}
+
+static int get_ilist(struct bw_tree *t, struct node *nd, struct ilist_val **out, long long *age)
+{
+    char key[KEY_MAX];
+    struct fetch_arg a = {.t = t, .acct = nd->acct, .rid = nd->rid};
+    snprintf(key, sizeof key, "L/%s/%s", nd->acct, nd->rid);
+    return bw_meta_get(t->meta, key, t->ttl_ms, tv_fetch_ilist, &a, (struct bw_meta_val **)out,
+                      age);
+}
+
+static const struct bw_tree_instance *find_inst(const struct ilist_val *v, const char *iid)
+{
+    for (size_t i = 0; i < v->list.n; i++)
+        if (strcmp(v->list.items[i].id, iid) == 0)
+            return &v->list.items[i];
+    return NULL;
+}
+
+/* The freshest record of instance nd->id no older than max_age: a detail
+ * fetched earlier, the type's instance list, or a new detail fetch. */
+static int inst_rec(struct bw_tree *t, struct node *nd, long long max_age)
+{
+    char dkey[KEY_MAX], lkey[KEY_MAX];
+    struct bw_meta_val *dv = NULL, *lv = NULL;
+    long long dage = 0, lage = 0;
+    struct fetch_arg a = {.t = t, .acct = nd->acct, .rid = nd->rid, .id = nd->id};
+
+    snprintf(dkey, sizeof dkey, "I/%s/%s/%s", nd->acct, nd->rid, nd->id);
+    snprintf(lkey, sizeof lkey, "L/%s/%s", nd->acct, nd->rid);
+    if (bw_meta_peek(t->meta, dkey, &dv, &dage) == 0) {
+        int list_newer = bw_meta_peek(t->meta, lkey, &lv, &lage) == 0 &&
+                         lage < dage && find_inst((struct ilist_val *)lv, nd->id);
+        bw_meta_put(t->meta, lv);
+        lv = NULL;
+        if (dage < max_age && !list_newer) {
+            hold(nd, dv);
+            nd->inst = &((struct inst_val *)dv)->inst;
+            return 0;
+        }
+        bw_meta_put(t->meta, dv);
+        dv = NULL;
+    }
+    int rc = get_ilist(t, nd, (struct ilist_val **)&lv, &lage);
+    if (rc)
+        return rc; /* the detail would fail the same way (EACCES...) */
+    const struct bw_tree_instance *in = find_inst((struct ilist_val *)lv, nd->id);
+    if (in && lage < max_age) {
+        hold(nd, lv);
+        nd->inst = in;
+        return 0;
+    }
+    bw_meta_put(t->meta, lv);
+    /* Not listed (created since?) or the list is older than wanted: ask for it. */
+    if ((rc = bw_meta_get(t->meta, dkey, max_age, tv_fetch_inst, &a, &dv, NULL)))
+        return rc;
+    hold(nd, dv);
+    nd->inst = &((struct inst_val *)dv)->inst;
+    return 0;
+}
+
+static const struct bw_tree_billing *find_bill(const struct blist_val *v, const char *type,
+                                               const char *id)
+{
+    for (size_t i = 0; i < v->list.n; i++)
+        if (strcmp(v->list.items[i].id, id) == 0 && (!type || !v->list.items[i].type[0] ||
+                                                     strcmp(v->list.items[i].type, type) == 0))
+            return &v->list.items[i];
+    return NULL;
+}
+
+static int get_blist(struct bw_tree *t, const char *acct, const char *type,
+                     struct blist_val **out, long long *age)
+{
+    char key[KEY_MAX];
+    struct fetch_arg a = {.t = t, .acct = acct, .type = type};
+    if (type)
+        snprintf(key, sizeof key, "B/%s/%s", acct, type);
+    else
+        snprintf(key, sizeof key, "R/%s", acct); /* remembered in state_dir */
+    return bw_meta_get(t->meta, key, t->ttl_ms, tv_fetch_blist, &a, (struct bw_meta_val **)out,
+                      age);
+}
+
+/* Billing report nd->id of type nd->btype: listed by the API or remembered;
+ * its status no older than max_age (a detail fetch when the list is older). */
+static int bill_rec(struct bw_tree *t, struct node *nd, long long max_age)
+{
+    struct blist_val *lv = NULL;
+    const struct bw_tree_billing *listed = NULL;
+    long long lage = 0;
+    int rc;
+
+    if (bw_names_billing_listable(nd->btype)) {
+        if ((rc = get_blist(t, nd->acct, nd->btype, &lv, &lage)))
+            return rc;
+        hold(nd, &lv->base);
+        listed = find_bill(lv, nd->btype, nd->id);
+    }
+    if (!listed) {
+        if ((rc = get_blist(t, nd->acct, NULL, &lv, NULL)))
+            return rc;
+        hold(nd, &lv->base);
+        if (!find_bill(lv, nd->btype, nd->id))
+            return -ENOENT;
+        lage = max_age; /* remembered ids carry no status */
+    } else {
+        nd->mtime = listed->mtime;
+    }
+    if (listed && lage < max_age) {
+        nd->bill = listed;
+        return 0;
+    }
+    char key[KEY_MAX];
+    struct bw_meta_val *dv = NULL;
+    struct fetch_arg a = {.t = t, .acct = nd->acct, .id = nd->id};
+    snprintf(key, sizeof key, "b/%s/%s", nd->acct, nd->id);
+    if ((rc = bw_meta_get(t->meta, key, max_age, tv_fetch_bill, &a, &dv, NULL)))
+        return rc;
+    hold(nd, dv);
+    nd->bill = &((struct bill_val *)dv)->bill;
+    return 0;
+}
+
+static int is_ready(const struct node *nd)
+{
+    if (nd->inst)
+        return strcmp(nd->inst->status, "Ready") == 0;
+    return nd->bill && (strcmp(nd->bill->status, "COMPLETED") == 0 ||
+                        strcmp(nd->bill->status, "COMPLETE") == 0);
+}
+
+static void file_key(const struct node *nd, char *key, size_t len)
+{
+    snprintf(key, len, "%s/%s/%s", nd->inst ? "reports" : "billing", nd->acct, nd->id);
+}
+
+/* The report file of a resolved instance or billing report: name and size. */
+static int file_of(struct bw_tree *t, struct node *nd)
+{
+    char key[KEY_MAX + 8], ckey[KEY_MAX], fallback[BW_TREE_NAME_MAX + 1];
+    struct bw_meta_val *pv = NULL;
+
+    if (!is_ready(nd))
+        return -ENOENT;
+    file_key(nd, ckey, sizeof ckey);
+    snprintf(key, sizeof key, "F/%s", ckey);
+    struct fetch_arg a = {.t = t, .acct = nd->acct, .rid = nd->inst ? nd->rid : NULL,
+                          .id = nd->id, .key = ckey};
+    int rc = bw_meta_get(t->meta, key, t->ttl_ms, tv_fetch_probe, &a, &pv, NULL);
+    if (rc)
+        return rc;
+    const struct bw_tree_probe *p = &((struct probe_val *)pv)->probe;
+    if (nd->inst) {
+        if (nd->inst->format[0])
+            snprintf(fallback, sizeof fallback, "report-%s.%s", nd->id, nd->inst->format);
+        else
+            snprintf(fallback, sizeof fallback, "report-%s", nd->id);
+        bw_names_file(p->name, fallback, NULL, nd->fname, sizeof nd->fname);
+    } else {
+        bw_names_file(p->name, nd->id, ".zip", nd->fname, sizeof nd->fname);
+    }
+    nd->fsize = p->size;
+    bw_meta_put(t->meta, pv);
+    return 0;
+}
+
+/* name in a ready instance or billing directory: its report file, or ENOENT.
+ * A probe that failed for another reason (EACCES, ETIMEDOUT) is returned as
+ * it is: the name cannot be judged. */
+static int match_file(struct bw_tree *t, struct node *nd, const char *name, enum kind kind)
+{
+    int rc = file_of(t, nd);
+    if (rc)
+        return rc;
+    if (strcmp(name, nd->fname) != 0)
+        return -ENOENT;
+    nd->kind = kind;
+    return 0;
+}
+
+static int resolve_report(struct bw_tree *t, struct node *nd, char **comp, int n)
+{
+    struct types_val *tv = NULL;
+    int rc = get_types(t, nd->acct, &tv);
 
     if (rc)
         return rc;
-    memset(node, 0, sizeof *node);
-    node->kind = K_ROOT;
+    const char *rid = NULL;
+    for (size_t i = 0; i < tv->n && !rid; i++)
+        if (strcmp(tv->slugs[i], comp[2]) == 0)
+            rid = tv->ids[i];
+    for (size_t i = 0; i < tv->n && !rid; i++)
+        if (strcmp(tv->ids[i], comp[2]) == 0)
+            rid = tv->ids[i]; /* the numeric alias */
+    if (rid)
+        snprintf(nd->rid, sizeof nd->rid, "%s", rid);
+    bw_meta_put(t->meta, &tv->base);
+    if (!rid)
+        return -ENOENT;
+    nd->kind = K_TYPE;
+    if (n == 3)
+        return 0;
+    if (strcmp(comp[3], "parameters") == 0) {
+        if (n > 4)
+            return -ENOTDIR;
+        char key[KEY_MAX];
+        struct bw_meta_val *v = NULL;
+        struct fetch_arg a = {.t = t, .acct = nd->acct, .rid = nd->rid};
+        snprintf(key, sizeof key, "P/%s/%s", nd->acct, nd->rid);
+        if ((rc = bw_meta_get(t->meta, key, t->ttl_ms, tv_fetch_params, &a, &v, NULL)))
+            return rc;
+        hold(nd, v);
+        nd->text = &((struct text_val *)v)->text;
+        nd->kind = K_TYPE_PARAMS;
+        return 0;
+    }
+    if (!bw_model_id_ok(comp[3]) || strspn(comp[3], "0123456789") != strlen(comp[3]))
+        return -ENOENT; /* instance ids are numbers: no request for other names */
+    snprintf(nd->id, sizeof nd->id, "%s", comp[3]);
+    int status = n == 5 && strcmp(comp[4], "status") == 0;
+    if ((rc = inst_rec(t, nd, status ? t->status_ttl_ms : t->ttl_ms)))
+        return rc;
+    nd->mtime = nd->inst->mtime;
+    nd->kind = K_INST;
+    if (n == 4)
+        return 0;
+    if (status)
+        nd->kind = K_INST_STATUS;
+    else if (strcmp(comp[4], "info.xml") == 0)
+        nd->kind = K_INST_INFO;
+    else if (strcmp(comp[4], "parameters") == 0)
+        nd->kind = K_INST_PARAMS;
+    else
+        return match_file(t, nd, comp[4], K_INST_FILE);
+    return 0;
+}
+
+static int resolve_billing(struct bw_tree *t, struct node *nd, char **comp, int n)
+{
+    if (!bw_names_billing_known(comp[2]))
+        return -ENOENT;
+    snprintf(nd->btype, sizeof nd->btype, "%s", comp[2]);
+    nd->kind = K_BTYPE;
+    if (n == 3)
+        return 0;
+    if (!bw_model_id_ok(comp[3]))
+        return -ENOENT;
+    snprintf(nd->id, sizeof nd->id, "%s", comp[3]);
+    int status = n == 5 && strcmp(comp[4], "status") == 0;
+    int rc = bill_rec(t, nd, status ? t->status_ttl_ms : t->ttl_ms);
+    if (rc)
+        return rc;
+    nd->kind = K_BILL;
+    if (n == 4)
+        return 0;
+    if (status)
+        nd->kind = K_BILL_STATUS;
+    else if (strcmp(comp[4], "info.xml") == 0)
+        nd->kind = K_BILL_INFO;
+    else
+        return match_file(t, nd, comp[4], K_BILL_FILE);
+    return 0;
+}
+
+/* Resolve path. On success the caller must node_release(). */
+static int resolve(struct bw_tree *t, const char *path, struct node *nd)
+{
+    char buf[4096], *comp[MAX_DEPTH];
+    int n, rc;
+
+    memset(nd, 0, sizeof *nd);
+    if ((rc = split(path, buf, sizeof buf, comp, &n)))
+        return rc;
+    nd->kind = K_ROOT;
     if (n == 0)
         return 0;
     for (size_t i = 0; i < t->nacct; i++)
-        if (strcmp(t->acct[i].id, comp[0]) == 0)
-            node->acct = &t->acct[i];
-    if (!node->acct)
+        if (strcmp(t->acct[i], comp[0]) == 0)
+            nd->acct = t->acct[i];
+    if (!nd->acct)
         return -ENOENT;
-    node->kind = K_ACCOUNT;
+    nd->kind = K_ACCOUNT;
     if (n == 1)
         return 0;
-    if (strcmp(comp[1], "billing") == 0) {
-        node->kind = K_BILLING;
-        return n == 2 ? 0 : -ENOENT;
+    if (strcmp(comp[1], "reports") == 0) {
+        nd->kind = K_REPORTS;
+        rc = n == 2 ? 0 : resolve_report(t, nd, comp, n);
+    } else if (strcmp(comp[1], "billing") == 0) {
+        nd->kind = K_BILLING;
+        rc = n == 2 ? 0 : resolve_billing(t, nd, comp, n);
+    } else {
+        rc = -ENOENT;
     }
-    if (strcmp(comp[1], "reports") != 0)
-        return -ENOENT;
-    node->kind = K_REPORTS;
-    if (n == 2)
-        return 0;
-    if (n > 3)
-        return -ENOENT; /* report type directories are empty for now */
-    rc = ensure_reports(t, node->acct);
     if (rc)
-        return rc;
-    const struct reports_cache *c = &node->acct->reports;
-    for (size_t i = 0; i < c->n; i++)
-        if (strcmp(c->slugs[i], comp[2]) == 0) {
-            node->kind = K_REPORT_TYPE;
-            return 0;
-        }
-    return -ENOENT;
+        node_release(t, nd);
+    return rc;
+}
+
+/* ---- operations ------------------------------------------------------------ */
+
+static const char *status_of(const struct node *nd)
+{
+    return nd->inst ? nd->inst->status : nd->bill->status;
 }
 
 int bw_tree_getattr(struct bw_tree *t, const char *path, struct stat *st)
 {
-    struct node node;
+    struct node nd;
+    int rc = resolve(t, path, &nd);
 
-    pthread_mutex_lock(&t->lock);
-    int rc = resolve(t, path, &node);
-    pthread_mutex_unlock(&t->lock);
     if (rc)
         return rc;
     memset(st, 0, sizeof *st);
-    st->st_mode = S_IFDIR | 0555;
     st->st_uid = t->uid;
     st->st_gid = t->gid;
     st->st_blksize = 4096;
-    st->st_atime = st->st_mtime = st->st_ctime = t->mount_time;
-    switch (node.kind) {
+    st->st_mode = S_IFREG | 0444;
+    st->st_nlink = 1;
+    switch (nd.kind) {
     case K_ROOT: st->st_nlink = 2 + t->nacct; break;
     case K_ACCOUNT: st->st_nlink = 4; break;
     case K_REPORTS: st->st_nlink = 1; break; /* subdirectory count unknown without a fetch */
-    case K_BILLING:
-    case K_REPORT_TYPE: st->st_nlink = 2; break;
+    case K_BILLING: st->st_nlink = 2 + bw_names_billing_count; break;
+    case K_TYPE:
+    case K_BTYPE: st->st_nlink = 1; break;
+    case K_INST:
+    case K_BILL: st->st_nlink = 2; break;
+    case K_TYPE_PARAMS: st->st_size = (off_t)nd.text->len; break;
+    case K_INST_STATUS:
+    case K_BILL_STATUS: st->st_size = (off_t)strlen(status_of(&nd)) + 1; break;
+    case K_INST_INFO: st->st_size = (off_t)nd.inst->info_len; break;
+    case K_BILL_INFO: st->st_size = (off_t)nd.bill->info_len; break;
+    case K_INST_PARAMS: st->st_size = (off_t)nd.inst->params_len; break;
+    case K_INST_FILE:
+    case K_BILL_FILE: st->st_size = (off_t)nd.fsize; break;
     }
+    if (st->st_nlink != 1 || nd.kind == K_REPORTS || nd.kind == K_TYPE || nd.kind == K_BTYPE)
+        st->st_mode = S_IFDIR | 0555;
+    st->st_blocks = (st->st_size + 511) / 512;
+    time_t mt = nd.mtime ? nd.mtime : t->mount_time;
+    st->st_atime = st->st_mtime = st->st_ctime = mt;
+    node_release(t, &nd);
     return 0;
 }
 
@@ -299,36 +498,94 @@ static int add(struct bw_tree_dir *d, const char *name)
     return 0;
 }
 
+static int add_unique(struct bw_tree_dir *d, const char *name)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->names[i], name) == 0)
+            return 0;
+    return add(d, name);
+}
+
+static int list_type(struct bw_tree *t, struct node *nd, struct bw_tree_dir *out)
+{
+    struct ilist_val *lv = NULL;
+    int rc = get_ilist(t, nd, &lv, NULL);
+
+    if (rc)
+        return rc;
+    rc = add(out, "parameters");
+    for (size_t i = 0; i < lv->list.n && rc == 0; i++)
+        rc = add(out, lv->list.items[i].id);
+    bw_meta_put(t->meta, &lv->base);
+    return rc;
+}
+
+static int list_btype(struct bw_tree *t, struct node *nd, struct bw_tree_dir *out)
+{
+    struct blist_val *lv = NULL;
+    int rc = 0;
+
+    if (bw_names_billing_listable(nd->btype)) {
+        if ((rc = get_blist(t, nd->acct, nd->btype, &lv, NULL)))
+            return rc;
+        for (size_t i = 0; i < lv->list.n && rc == 0; i++)
+            rc = add(out, lv->list.items[i].id);
+        bw_meta_put(t->meta, &lv->base);
+    }
+    if (rc || (rc = get_blist(t, nd->acct, NULL, &lv, NULL)))
+        return rc;
+    for (size_t i = 0; i < lv->list.n && rc == 0; i++)
+        if (strcmp(lv->list.items[i].type, nd->btype) == 0)
+            rc = add_unique(out, lv->list.items[i].id);
+    bw_meta_put(t->meta, &lv->base);
+    return rc;
+}
+
 int bw_tree_readdir(struct bw_tree *t, const char *path, struct bw_tree_dir *out)
 {
-    struct node node;
+    struct node nd;
+    struct types_val *tv = NULL;
     int rc;
 
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&t->lock);
-    rc = resolve(t, path, &node);
-    if (rc == 0 && node.kind == K_REPORTS)
-        rc = ensure_reports(t, node.acct);
-    if (rc == 0) {
-        switch (node.kind) {
-        case K_ROOT:
-            for (size_t i = 0; i < t->nacct && rc == 0; i++)
-                rc = add(out, t->acct[i].id);
+    if ((rc = resolve(t, path, &nd)))
+        return rc;
+    switch (nd.kind) {
+    case K_ROOT:
+        for (size_t i = 0; i < t->nacct && rc == 0; i++)
+            rc = add(out, t->acct[i]);
+        break;
+    case K_ACCOUNT:
+        if ((rc = add(out, "reports")) == 0)
+            rc = add(out, "billing");
+        break;
+    case K_REPORTS:
+        if ((rc = get_types(t, nd.acct, &tv)))
             break;
-        case K_ACCOUNT:
-            rc = add(out, "reports");
-            if (rc == 0)
-                rc = add(out, "billing");
-            break;
-        case K_REPORTS:
-            for (size_t i = 0; i < node.acct->reports.n && rc == 0; i++)
-                rc = add(out, node.acct->reports.slugs[i]);
-            break;
-        case K_BILLING:
-        case K_REPORT_TYPE: break;
-        }
+        for (size_t i = 0; i < tv->n && rc == 0; i++)
+            rc = add(out, tv->slugs[i]);
+        bw_meta_put(t->meta, &tv->base);
+        break;
+    case K_BILLING:
+        for (size_t i = 0; i < bw_names_billing_count && rc == 0; i++)
+            rc = add(out, bw_names_billing_types[i]);
+        break;
+    case K_TYPE: rc = list_type(t, &nd, out); break;
+    case K_BTYPE: rc = list_btype(t, &nd, out); break;
+    case K_INST:
+    case K_BILL:
+        rc = add(out, "status");
+        if (rc == 0)
+            rc = add(out, "info.xml");
+        if (rc == 0 && nd.kind == K_INST)
+            rc = add(out, "parameters");
+        /* a file that cannot be probed now (not ready, gone) is simply not listed */
+        if (rc == 0 && file_of(t, &nd) == 0)
+            rc = add(out, nd.fname);
+        break;
+    default: rc = -ENOTDIR; break;
     }
-    pthread_mutex_unlock(&t->lock);
+    node_release(t, &nd);
     if (rc)
         bw_tree_dir_free(out);
     return rc;
@@ -341,4 +598,65 @@ void bw_tree_dir_free(struct bw_tree_dir *d)
     free(d->names);
     d->names = NULL;
     d->n = 0;
+}
+
+static int copy_out(struct bw_tree_file *f, const char *data, size_t len)
+{
+    if (!(f->data = malloc(len ? len : 1)))
+        return -ENOMEM;
+    if (len)
+        memcpy(f->data, data, len); /* data may be NULL when len is 0 */
+    f->len = len;
+    f->size = (long long)len;
+    return 0;
+}
+
+int bw_tree_open(struct bw_tree *t, const char *path, struct bw_tree_file *f)
+{
+    struct node nd;
+    char line[BW_TREE_STATUS_MAX + 2];
+    int rc;
+
+    memset(f, 0, sizeof *f);
+    if ((rc = resolve(t, path, &nd)))
+        return rc;
+    switch (nd.kind) {
+    case K_TYPE_PARAMS: rc = copy_out(f, nd.text->buf, nd.text->len); break;
+    case K_INST_STATUS:
+    case K_BILL_STATUS:
+        /* status changes under a reader: never served from the page cache */
+        f->direct_io = 1;
+        snprintf(line, sizeof line, "%s\n", status_of(&nd));
+        rc = copy_out(f, line, strlen(line));
+        break;
+    case K_INST_INFO:
+        f->direct_io = 1; /* its Status element changes with the status */
+        rc = copy_out(f, nd.inst->info, nd.inst->info_len);
+        break;
+    case K_BILL_INFO:
+        f->direct_io = 1;
+        rc = copy_out(f, nd.bill->info, nd.bill->info_len);
+        break;
+    case K_INST_PARAMS: rc = copy_out(f, nd.inst->params, nd.inst->params_len); break;
+    case K_INST_FILE:
+    case K_BILL_FILE:
+        f->is_report = 1;
+        f->size = nd.fsize;
+        file_key(&nd, f->key, sizeof f->key);
+        rc = t->src.file_url(t->src.ctx, nd.acct, nd.kind == K_INST_FILE ? nd.rid : NULL, nd.id,
+                             &f->url);
+        break;
+    default: rc = -EISDIR; break;
+    }
+    node_release(t, &nd);
+    if (rc)
+        bw_tree_file_free(f);
+    return rc;
+}
+
+void bw_tree_file_free(struct bw_tree_file *f)
+{
+    free(f->data);
+    free(f->url);
+    f->data = f->url = NULL;
 }

@@ -1,39 +1,106 @@
-/* tree: the file system's names and nodes, and the cache of API listings.
+/* tree: the file system's names and nodes, over a metadata cache (meta.h) of
+ * what the API lists.
  *
- * Layout (this version):
- *   /                       the configured accounts
- *   /<acct>/                reports, billing
- *   /<acct>/reports/        one directory per report type, named by slug
- *   /<acct>/reports/<slug>/ empty for now
- *   /<acct>/billing/        empty for now
- * Every node is a read-only directory (0555). Unknown names are -ENOENT.
+ * Layout (docs/layout.md is the user's view):
+ *   /<acct>/reports/<slug>/                    report types (numeric id: an unlisted alias)
+ *   /<acct>/reports/<slug>/parameters          what the type accepts
+ *   /<acct>/reports/<slug>/<iid>/status|info.xml|parameters|<filename> (file when Ready)
+ *   /<acct>/billing/<TYPE>/<uuid>/status|info.xml|<filename>.zip (zip when COMPLETED)
+ * Directories 0555, files 0444. Unknown names and desktop probes: -ENOENT.
  *
  * Contract:
  *  - Paths are absolute, '/'-separated, as FUSE passes them.
- *  - Listings fetched from the source (api) are cached for ttl seconds;
- *    within the ttl, getattr/readdir cost no API call. A failed fetch is
- *    remembered for error_ttl seconds and its errno returned meanwhile.
- *  - Locking: one mutex (tree->lock) guards every account's cache. It is
- *    NEVER held across a source call: a fetch marks the listing "fetching",
- *    drops the lock, calls the source, re-takes the lock to store. Other
- *    threads wanting the same listing wait on tree->cond (single flight).
- *  - No FUSE types: results are struct stat and plain name arrays.
+ *  - What the source answers is cached (meta.h): lists and details for ttl,
+ *    an instance's status for status_ttl, failures for error_ttl. A
+ *    directory's listing costs at most a request or two; attributes of its
+ *    entries none. Desktop probe names (names.h) never cost a request.
+ *  - Locking: the tree's only mutable state is the meta cache (meta->lock,
+ *    never held across a source call). Source calls run with no lock held.
+ *  - No FUSE types: results are struct stat, name arrays and file descriptions.
  */
 #ifndef BW_TREE_H
 #define BW_TREE_H
 
 #include <stddef.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "model.h"
 
 struct bw_tree;
 
-/* Where listings come from (the api, or a fake in unit tests). Called without
- * any tree lock held, from any thread. Returns 0 or a negative errno. */
+#define BW_TREE_STATUS_MAX 64
+#define BW_TREE_NAME_MAX 255
+
+/* One report instance as the tree needs it. */
+struct bw_tree_instance {
+    char id[BW_MODEL_ID_MAX + 1];
+    char status[BW_TREE_STATUS_MAX]; /* the API's Status word */
+    char format[16];                 /* OutputFormat, for the fallback file name */
+    time_t mtime;                    /* RequestedAt, 0 if unknown */
+    char *info;                      /* info.xml bytes (malloc) */
+    size_t info_len;
+    char *params;                    /* the instance's parameters file (malloc) */
+    size_t params_len;
+};
+
+struct bw_tree_instance_list {
+    struct bw_tree_instance *items;
+    size_t n;
+};
+
+/* One billing report. */
+struct bw_tree_billing {
+    char id[BW_MODEL_ID_MAX + 1];
+    char type[48];                   /* BillingReportKind, or "" if unknown */
+    char status[BW_TREE_STATUS_MAX]; /* ReportStatus */
+    time_t mtime;                    /* CreatedDate, 0 if unknown */
+    char *info;                      /* info.xml bytes (malloc) */
+    size_t info_len;
+};
+
+struct bw_tree_billing_list {
+    struct bw_tree_billing *items;
+    size_t n;
+};
+
+/* Bytes of a generated file (malloc). */
+struct bw_tree_text {
+    char *buf;
+    size_t len;
+};
+
+/* What a file probe learned. */
+struct bw_tree_probe {
+    long long size;
+    char name[BW_TREE_NAME_MAX + 1]; /* raw Content-Disposition name, or "" */
+};
+
+/* Where metadata comes from (session binds the api and the content cache;
+ * unit tests bind fakes). Called without any tree lock held, from any
+ * thread. Each returns 0 or a negative errno; outputs are zeroed first and
+ * owned by the tree afterwards (freed with bw_tree_*_free). */
 struct bw_tree_source {
     void *ctx;
-    int (*list_reports)(void *ctx, const char *account, struct bw_report_list *out);
+    int (*list_reports)(void *ctx, const char *acct, struct bw_report_list *out);
+    /* the type's parameters file (rendered from GET /reports/{id}) */
+    int (*report_params)(void *ctx, const char *acct, const char *report_id,
+                         struct bw_tree_text *out);
+    int (*list_instances)(void *ctx, const char *acct, const char *report_id,
+                          struct bw_tree_instance_list *out);
+    int (*get_instance)(void *ctx, const char *acct, const char *report_id, const char *iid,
+                        struct bw_tree_instance *out);
+    /* only called for listable types (DIDSNAP, DIDSNAP_MSG) */
+    int (*list_billing)(void *ctx, const char *acct, const char *type,
+                        struct bw_tree_billing_list *out);
+    int (*get_billing)(void *ctx, const char *acct, const char *uuid, struct bw_tree_billing *out);
+    /* billing reports remembered in state_dir (type and id set); may be NULL */
+    int (*remembered_billing)(void *ctx, const char *acct, struct bw_tree_billing_list *out);
+    /* the /file URL of an instance (report_id set) or billing report (NULL), malloc'd */
+    int (*file_url)(void *ctx, const char *acct, const char *report_id, const char *id,
+                    char **out);
+    /* size and name of the file under key/url, without downloading it */
+    int (*probe)(void *ctx, const char *key, const char *url, struct bw_tree_probe *out);
 };
 
 struct bw_tree_config {
@@ -41,6 +108,7 @@ struct bw_tree_config {
     size_t naccounts;
     unsigned ttl;                /* seconds a listing stays fresh, >= 1 */
     unsigned error_ttl;          /* seconds a failure is remembered; 0: min(ttl, 5) */
+    unsigned status_ttl_ms;      /* how fresh a status read is; 0: 2000 */
     struct bw_tree_source source;
     long long (*clock_ms)(void); /* monotonic milliseconds; NULL: CLOCK_MONOTONIC */
 };
@@ -51,19 +119,34 @@ struct bw_tree_dir {
     size_t n;
 };
 
-/* 0, -EINVAL, -ENOMEM. */
+/* What an open file reads from: generated bytes, or a report in the content cache. */
+struct bw_tree_file {
+    int is_report;     /* 1: read key/url through the content cache */
+    int direct_io;     /* 1: bypass the page cache (status) */
+    char *data;        /* generated bytes (malloc), when !is_report */
+    size_t len;
+    char key[160];     /* content cache key, when is_report */
+    char *url;         /* malloc, when is_report */
+    long long size;
+};
+
 int bw_tree_new(const struct bw_tree_config *cfg, struct bw_tree **out);
+void bw_tree_free(struct bw_tree *t); /* no other thread may be inside the tree */
 
-/* No other thread may be inside the tree. */
-void bw_tree_free(struct bw_tree *t);
-
-/* Attributes of path. 0, -ENOENT, or the errno of a listing fetch that was
- * needed to resolve the name (e.g. -EACCES). */
+/* Attributes of path. 0, -ENOENT, or the errno of a fetch needed to resolve it. */
 int bw_tree_getattr(struct bw_tree *t, const char *path, struct stat *st);
 
 /* Entries of the directory at path. 0 or negative errno; on error out is empty. */
 int bw_tree_readdir(struct bw_tree *t, const char *path, struct bw_tree_dir *out);
-
 void bw_tree_dir_free(struct bw_tree_dir *d);
+
+/* Describe the file at path for reading. 0, -ENOENT, -EISDIR, or a fetch's errno. */
+int bw_tree_open(struct bw_tree *t, const char *path, struct bw_tree_file *out);
+void bw_tree_file_free(struct bw_tree_file *f);
+
+void bw_tree_instance_free(struct bw_tree_instance *i);
+void bw_tree_instance_list_free(struct bw_tree_instance_list *l);
+void bw_tree_billing_free(struct bw_tree_billing *b);
+void bw_tree_billing_list_free(struct bw_tree_billing_list *l);
 
 #endif
