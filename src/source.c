@@ -19,7 +19,13 @@ static void note(const char *what, int rc, const struct bw_api_status *st)
     if (rc == 0)
         return;
     bw_api_status_format(st, line, sizeof line);
-    if (rc == -ENOENT || rc == -EAGAIN)
+    /* "No such thing" and "not ready yet" (202/19048, 15602) are answers a
+     * user provokes by browsing, not trouble; a 503 or 429 that outlasted
+     * the retries is trouble even though it maps to EAGAIN too. */
+    int answer = rc == -ENOENT ||
+                 (rc == -EAGAIN && (st->http_status == 202 || st->api_code == 19048 ||
+                                    st->api_code == 15602));
+    if (answer)
         BW_DEBUG("source", "%s: %s", what, line);
     else
         BW_WARN("source", "%s: %s", what, line);
