@@ -246,3 +246,25 @@ def test_concurrent_browsing_and_reading(sim_factory, mount_factory):
         t.join(120)
     assert not any(t.is_alive() for t in threads)
     assert errors == []
+
+
+def test_the_cache_keeps_to_its_size_and_evicts_the_least_recently_read(small, mount_factory):
+    acct = small.accounts[0]
+    reports = [small.create_instance(account=acct, report_id=2, size=600 * 1024, format="csv",
+                                     status="Ready", delivery="direct") for _ in range(3)]
+    m = mount_factory(small, options={"cache_size": "1M"})
+    paths = [report_path(m, inst) for inst in reports]
+    for path, inst in zip(paths, reports):
+        assert sha256_file(path) == served(small, inst)
+
+    def cached_bytes():
+        return sum(os.path.getsize(os.path.join(d, n))
+                   for d, _, files in os.walk(m.cache_dir) for n in files if n.endswith(".data"))
+
+    assert cached_bytes() <= 1024 * 1024
+    small.reset()
+    assert sha256_file(paths[2]) == served(small, reports[2])  # most recent: still cached
+    assert small.calls("instances.file") == 0
+    assert sha256_file(paths[0]) == served(small, reports[0])  # least recent: evicted
+    assert small.calls("instances.file") == 1
+    assert cached_bytes() <= 1024 * 1024
