@@ -494,6 +494,12 @@ int bw_http_get(struct bw_http *h, const struct bw_http_request *req, struct bw_
     if (send_body) {
         /* POSTFIELDS is not copied: req->body outlives the perform below. */
         SET(CURLOPT_POST, 1L);
+        /* A new connection for every request with a body: when a reused
+         * connection dies before any answer, curl sends the request again
+         * on its own ("retrying a fresh connect"), and a POST the server did
+         * process would then be made twice. Only the caller may repeat a
+         * POST (it checks first); curl never retries on a fresh connection. */
+        SET(CURLOPT_FRESH_CONNECT, 1L);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
         SET(CURLOPT_POSTFIELDS, req->body ? req->body : "");
         if (strcmp(req->method, "POST") != 0)
