@@ -172,4 +172,75 @@ void bw_api_status_format(const struct bw_api_status *st, char *buf, size_t len)
 /* "EACCES" for EACCES, "errno N" for others. */
 const char *bw_api_errno_name(int err);
 
+/* ==== creating reports (POST; src/api_create.c) ====================== */
+
+struct bw_request; /* request.h: a parsed account-report request */
+
+/* The caps of the create calls' retry loops. A POST creates something, so
+ * each outcome has its own rule and its own cap (all documented in
+ * docs/internals/api.md, "Creating reports"):
+ *  - 429: wait until X-RateLimit-Reset (absent or past: 1 s), then POST
+ *    again; at most BW_API_CREATE_MAX_RATE_RETRIES times, and -EAGAIN at once
+ *    when the reset is more than BW_API_CREATE_MAX_RATE_WAIT seconds away
+ *    or the waits would add up to more than that.
+ *  - nothing was created (503 or ErrorCode 19031; cannot connect or resolve:
+ *    no byte reached the server): back-off 0.5 s, 1 s, 2 s, ... at most
+ *    BW_API_CREATE_MAX_UNAVAILABLE POSTs of this kind, then -EIO.
+ *  - the answer was lost (the body may have been processed: connection reset
+ *    or closed, timeout, 500, 502, 504): never repeated blindly (see below);
+ *    at most BW_API_CREATE_MAX_LOST such POSTs, then -EIO.
+ *  - a 401 is retried once when auth has a new token to try.
+ *  - whatever happens, at most BW_API_CREATE_MAX_POSTS POSTs per call. */
+#define BW_API_CREATE_MAX_RATE_RETRIES 3
+#define BW_API_CREATE_MAX_RATE_WAIT 120   /* seconds, summed over the waits */
+#define BW_API_CREATE_MAX_UNAVAILABLE 4
+#define BW_API_CREATE_MAX_LOST 3
+#define BW_API_CREATE_MAX_POSTS 8
+#define BW_API_CREATE_BACKOFF_MS 500      /* first back-off; doubles */
+
+/* POST BASE/accounts/{account}/reports/{report_id}/instances with body (len
+ * bytes: the <Instance> document; Content-Type and Accept application/xml,
+ * credentials). On 201 new_id (idlen bytes) gets the Location header's last
+ * path segment (query, fragment and a trailing '/' dropped; any host or
+ * base; it must pass bw_model_id_ok()) and 0 is returned.
+ *
+ * Duplicate avoidance: before the first POST the type's instance ids are
+ * listed (a snapshot). When an answer is lost, the instances are listed again
+ * after the back-off: a new one (not in the snapshot) that bw_request_same()
+ * says matches req is adopted (0, its id, an info log line); when there is
+ * none, the request was not created and is POSTed again. When either list
+ * fails, nothing is repeated: -EIO, st->detail says the report may have been
+ * created. req may be NULL: a lost answer is then never repeated.
+ *
+ * Errors: ids failing bw_model_id_ok(), a NULL or empty body: -EINVAL
+ * without a request. An API error through bw_api_errno() (400 and its
+ * 190xx codes -> -EINVAL, 401/403 -> -EACCES, 404 -> -ENOENT), with
+ * st->api_code and st->description kept; the caps above -> -EAGAIN (429) or
+ * -EIO; a 2xx without a usable Location (or a 204) -> -EIO. st as for the
+ * other calls (NULL: failures are logged as warnings). Blocks for as long as
+ * the waits above: call it without holding locks. */
+int bw_api_create_instance(struct bw_api *api, const char *account, const char *report_id,
+                           const struct bw_request *req, const char *body, size_t len,
+                           char *new_id, size_t idlen, struct bw_api_status *st);
+
+/* POST BASE/accounts/{account}/billingreports (lower case) with body (the
+ * <BillingReport> document of type `type`, a known billing type). As above,
+ * except: 204 (no data for the period) -> -ENODATA; 400 15501 (date range)
+ * and 15600 (type) -> -EINVAL. A lost answer is checked like an instance's
+ * only for the types the API can list (DIDSNAP, DIDSNAP_MSG: a new report of
+ * that kind with the body's StartDate and EndDate is adopted); for any other
+ * type it is -EIO at once, with st->detail saying the request was not
+ * repeated and may have been created. */
+int bw_api_create_billing(struct bw_api *api, const char *account, const char *type,
+                          const char *body, size_t len, char *new_id, size_t idlen,
+                          struct bw_api_status *st);
+
+/* The id a create answer's Location names: its last path segment (query,
+ * fragment and trailing '/' dropped). 0, or -EINVAL when there is none, it
+ * names a collection ("instances", "billingreports") or fails
+ * bw_model_id_ok(); -ERANGE when it does not fit in idlen. */
+int bw_api_location_id(const char *location, char *id, size_t idlen);
+
+/* ==== end of creating reports ========================================= */
+
 #endif
