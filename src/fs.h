@@ -7,9 +7,13 @@
  *  - Callbacks never exit or abort; every failure returns -errno from tree.
  *  - Thread-safe: callbacks run concurrently on libfuse's worker threads;
  *    an open file's handle is used by one open description (FUSE serialises
- *    nothing for us, and the handle's state is immutable after open).
- *  - Read-only: no write, create, xattr or lock operations (xattr calls get
- *    ENOSYS from libfuse).
+ *    nothing for us): a read handle is immutable after open, a `new` write
+ *    buffer has its own lock (fs_write.h).
+ *  - Read-only but for the content of `new`: writes, truncation and flush
+ *    (which submits the request, so close(2) returns its outcome) reach
+ *    only a `new` opened for writing; mkdir, unlink, rename, create, chmod...
+ *    answer EROFS. No xattr or lock operations (xattr calls get ENOSYS from
+ *    libfuse).
  */
 #ifndef BW_FS_H
 #define BW_FS_H

@@ -11,8 +11,9 @@
 #include "opts.h"
 #include "session.h"
 
-/* Our defaults for the mount; placed first so the user's -o can override them. */
-#define MOUNT_DEFAULTS "-oro,default_permissions,fsname=bwreportfs,subtype=bwreportfs"
+/* Our defaults for the mount; placed first so the user's -o can override them.
+ * Not "ro": the `new` files are writable (everything else refuses writes). */
+#define MOUNT_DEFAULTS "-odefault_permissions,fsname=bwreportfs,subtype=bwreportfs"
 
 static void usage(FILE *out)
 {

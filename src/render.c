@@ -117,6 +117,32 @@ int bw_render_type_params(const struct bw_report_detail *d, time_t now, char **o
     return finish(f, out, len, &buf, &size);
 }
 
+int bw_render_billing_template(const char *type, time_t now, char **out, size_t *len)
+{
+    char *buf = NULL, day[32];
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    struct tm tm;
+
+    if (!f)
+        return -ENOMEM;
+    gmtime_r(&now, &tm);
+    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    fputs("# Request a billing report of type ", f);
+    put_clean(f, type);
+    fputs(" for a period: write its first and last day\n"
+          "# (UTC) below and close the file; a <BillingReport> XML document works too.\n"
+          "# Lines starting with '#' are comments.\n#\n"
+          "# Name: StartDate\n# Type: Date (YYYY-MM-DD)\n# Required: yes\n"
+          "# Description: the first day of the period\nStartDate = \n#\n",
+          f);
+    fprintf(f, "# Name: EndDate\n# Type: Date (YYYY-MM-DD), not after today (%s)\n"
+               "# Required: yes\n# Description: the last day of the period, not before "
+               "StartDate\nEndDate = \n",
+            day);
+    return finish(f, out, len, &buf, &size);
+}
+
 int bw_render_instance_params(const struct bw_instance *in, char **out, size_t *len)
 {
     char *buf = NULL;

@@ -182,6 +182,7 @@ static int src_remembered(void *ctx, const char *acct, struct bw_tree_billing_li
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         copy(out->items[i].id, sizeof out->items[i].id, l.items[i].id);
         copy(out->items[i].type, sizeof out->items[i].type, l.items[i].type);
+        out->items[i].mtime = l.items[i].created; /* 0 (older lines): the mount time */
         out->n++;
     }
     bw_state_billing_list_free(&l);
@@ -211,6 +212,100 @@ static int src_probe(void *ctx, const char *key, const char *url, struct bw_tree
     return 0;
 }
 
+/* ---- requesting reports ---------------------------------------------- */
+
+static int src_report_detail(void *ctx, const char *acct, const char *rid,
+                             struct bw_report_detail *out)
+{
+    struct bw_source *s = ctx;
+    struct bw_api_status st;
+    int rc = bw_api_get_report(s->api, acct, rid, out, &st);
+
+    note("report type", rc, &st);
+    return rc;
+}
+
+/* why a create failed, in plain words for the top of `new`, and logged:
+ * refusals (4xx, 204) at info level (the user's request, shown to them),
+ * the rest (5xx and network trouble that outlasted the retries) as warnings. */
+static void create_failed(const char *what, int rc, const struct bw_api_status *st, char *why,
+                          size_t whylen)
+{
+    char line[1024];
+
+    bw_api_status_format(st, line, sizeof line);
+    if (rc == -ENODATA)
+        snprintf(why, whylen, "the API has no data for that period (HTTP 204): no report "
+                 "was created");
+    else if (st->http_status >= 400 && st->http_status < 500 && st->api_code)
+        snprintf(why, whylen, "the API refused it: HTTP %ld, ErrorCode %ld: %s",
+                 st->http_status, st->api_code, st->description);
+    else if (st->http_status >= 400 && st->http_status < 500)
+        snprintf(why, whylen, "the API refused it: HTTP %ld%s%s", st->http_status,
+                 st->description[0] ? ": " : "", st->description);
+    else if (st->http_status)
+        snprintf(why, whylen, "the API failed (HTTP %ld, ErrorCode %ld%s%s) and retries did "
+                 "not help%s%s", st->http_status, st->api_code, st->description[0] ? ": " : "",
+                 st->description, st->detail[0] ? "; " : "", st->detail);
+    else
+        snprintf(why, whylen, "no answer from the API (%s)%s%s", strerror(-rc),
+                 st->detail[0] ? "; " : "", st->detail);
+    if ((st->http_status >= 400 && st->http_status < 500) || rc == -ENODATA)
+        BW_INFO("source", "%s refused: %s", what, line);
+    else
+        BW_WARN("source", "%s failed: %s", what, line);
+}
+
+static int src_create_instance(void *ctx, const char *acct, const char *rid,
+                               const struct bw_request *req, const char *body, size_t len,
+                               char *id, size_t idlen, char *why, size_t whylen)
+{
+    struct bw_source *s = ctx;
+    struct bw_api_status st;
+    int rc = bw_api_create_instance(s->api, acct, rid, req, body, len, id, idlen, &st);
+
+    if (rc)
+        create_failed("report request", rc, &st, why, whylen);
+    return rc;
+}
+
+static int src_create_billing(void *ctx, const char *acct, const char *type, const char *body,
+                              size_t len, char *id, size_t idlen, char *why, size_t whylen)
+{
+    struct bw_source *s = ctx;
+    struct bw_api_status st;
+    int rc = bw_api_create_billing(s->api, acct, type, body, len, id, idlen, &st);
+
+    if (rc)
+        create_failed("billing report request", rc, &st, why, whylen);
+    return rc;
+}
+
+static int src_remember_billing(void *ctx, const char *acct, const char *type, const char *id,
+                                time_t created)
+{
+    struct bw_source *s = ctx;
+    return bw_state_remember_billing(s->state_dir, acct, type, id, created);
+}
+
+static int src_forget_billing(void *ctx, const char *acct, const char *id)
+{
+    struct bw_source *s = ctx;
+    return s->state_dir ? bw_state_forget_billing(s->state_dir, acct, id) : 0;
+}
+
+static int src_set_latest(void *ctx, const char *acct, const char *dir, const char *id)
+{
+    struct bw_source *s = ctx;
+    return s->state_dir ? bw_state_set_latest(s->state_dir, acct, dir, id) : 0;
+}
+
+static int src_get_latest(void *ctx, const char *acct, const char *dir, char *id, size_t idlen)
+{
+    struct bw_source *s = ctx;
+    return bw_state_get_latest(s->state_dir, acct, dir, id, idlen);
+}
+
 void bw_source_tree(struct bw_source *s, struct bw_tree_source *out)
 {
     *out = (struct bw_tree_source){
@@ -224,6 +319,13 @@ void bw_source_tree(struct bw_source *s, struct bw_tree_source *out)
         .remembered_billing = src_remembered,
         .file_url = src_file_url,
         .probe = src_probe,
+        .report_detail = src_report_detail,
+        .create_instance = src_create_instance,
+        .create_billing = src_create_billing,
+        .remember_billing = src_remember_billing,
+        .forget_billing = src_forget_billing,
+        .set_latest = src_set_latest,
+        .get_latest = src_get_latest,
     };
 }
 

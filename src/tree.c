@@ -53,6 +53,7 @@ int bw_tree_new(const struct bw_tree_config *cfg, struct bw_tree **out)
     t->uid = getuid();
     t->gid = getgid();
     t->mount_time = time(NULL);
+    pthread_mutex_init(&t->req_lock, NULL);
     int rc = bw_meta_new((long long)ettl * 1000, t->ttl_ms, cfg->clock_ms, &t->meta);
     if (rc) {
         bw_tree_free(t);
@@ -67,6 +68,8 @@ void bw_tree_free(struct bw_tree *t)
     if (!t)
         return;
     bw_meta_free(t->meta);
+    tn_free(t);
+    pthread_mutex_destroy(&t->req_lock);
     for (size_t i = 0; i < t->nacct; i++)
         free(t->acct[i]);
     free(t->acct);
@@ -75,28 +78,6 @@ void bw_tree_free(struct bw_tree *t)
 
 /* ---- resolution ------------------------------------------------------------ */
 
-enum kind {
-    K_ROOT, K_ACCOUNT, K_REPORTS, K_BILLING,
-    K_TYPE, K_TYPE_PARAMS, K_INST, K_INST_STATUS, K_INST_INFO, K_INST_PARAMS, K_INST_FILE,
-    K_BTYPE, K_BILL, K_BILL_STATUS, K_BILL_INFO, K_BILL_FILE,
-};
-
-/* A resolved path. Pointers stay valid while the references in hold[] are held. */
-struct node {
-    enum kind kind;
-    const char *acct;                     /* t->acct[i], immutable */
-    char rid[BW_MODEL_ID_MAX + 1];        /* report type id */
-    char id[BW_MODEL_ID_MAX + 1];         /* instance id or billing uuid */
-    char btype[48];                       /* billing type */
-    struct bw_meta_val *hold[6];          /* references resolve() took (at most 4 today) */
-    const struct bw_tree_instance *inst;  /* K_INST* */
-    const struct bw_tree_billing *bill;   /* K_BILL*: the freshest record */
-    const struct bw_tree_text *text;      /* K_TYPE_PARAMS */
-    time_t mtime;                         /* of the instance / billing report, or 0 */
-    long long fsize;                      /* K_*_FILE */
-    char fname[BW_TREE_NAME_MAX + 1];     /* K_*_FILE, and after file_of() */
-};
-
 static void hold(struct node *nd, struct bw_meta_val *v)
 {
     for (size_t i = 0; i < sizeof nd->hold / sizeof nd->hold[0]; i++)
@@ -104,12 +85,12 @@ static void hold(struct node *nd, struct bw_meta_val *v)
             nd->hold[i] = v;
             return;
         }
-    /* Unreachable (resolve() holds at most 4). Never abort in a FUSE callback:
+    /* Unreachable (tree_resolve() holds at most 4). Never abort in a FUSE callback:
      * keep the value alive forever rather than free what the node points to. */
     BW_ERR("tree", "internal error: too many cached values held; one is leaked");
 }
 
-static void node_release(struct bw_tree *t, struct node *nd)
+void tree_node_release(struct bw_tree *t, struct node *nd)
 {
     for (size_t i = 0; i < sizeof nd->hold / sizeof nd->hold[0]; i++) {
         bw_meta_put(t->meta, nd->hold[i]);
@@ -243,8 +224,10 @@ static int bill_rec(struct bw_tree *t, struct node *nd, long long max_age)
         if ((rc = get_blist(t, nd->acct, NULL, &lv, NULL)))
             return rc;
         hold(nd, &lv->base);
-        if (!find_bill(lv, nd->btype, nd->id))
+        const struct bw_tree_billing *rem = find_bill(lv, nd->btype, nd->id);
+        if (!rem)
             return -ENOENT;
+        nd->mtime = rem->mtime; /* when it was created through the mount */
         lage = max_age; /* remembered ids carry no status */
     } else {
         nd->mtime = listed->mtime;
@@ -257,8 +240,12 @@ static int bill_rec(struct bw_tree *t, struct node *nd, long long max_age)
     struct bw_meta_val *dv = NULL;
     struct fetch_arg a = {.t = t, .acct = nd->acct, .id = nd->id};
     snprintf(key, sizeof key, "b/%s/%s", nd->acct, nd->id);
-    if ((rc = bw_meta_get(t->meta, key, max_age, tv_fetch_bill, &a, &dv, NULL)))
+    if ((rc = bw_meta_get(t->meta, key, max_age, tv_fetch_bill, &a, &dv, NULL))) {
+        /* the API no longer knows a report only state_dir remembered: it is gone */
+        if (rc == -ENOENT && !listed)
+            tn_forget_billing(t, nd->acct, nd->id);
         return rc;
+    }
     hold(nd, dv);
     nd->bill = &((struct bill_val *)dv)->bill;
     return 0;
@@ -321,8 +308,17 @@ static int match_file(struct bw_tree *t, struct node *nd, const char *name, enum
     return 0;
 }
 
+/* "reports/<rid>" or "billing/<TYPE>": the directory of a K_NEW / K_LATEST. */
+const char *tree_dir_of(const struct node *nd, char *buf)
+{
+    snprintf(buf, TREE_DIR_MAX, nd->btype[0] ? "billing/%s" : "reports/%s",
+             nd->btype[0] ? nd->btype : nd->rid);
+    return buf;
+}
+
 static int resolve_report(struct bw_tree *t, struct node *nd, char **comp, int n)
 {
+    char dir[TREE_DIR_MAX];
     struct types_val *tv = NULL;
     int rc = get_types(t, nd->acct, &tv);
 
@@ -343,7 +339,13 @@ static int resolve_report(struct bw_tree *t, struct node *nd, char **comp, int n
     nd->kind = K_TYPE;
     if (n == 3)
         return 0;
-    if (strcmp(comp[3], "parameters") == 0) {
+    if (strcmp(comp[3], "latest") == 0) {
+        nd->kind = K_LATEST;
+        return n > 4 ? -ENOTDIR : tn_latest(t, nd->acct, tree_dir_of(nd, dir), nd->latest,
+                                             sizeof nd->latest, NULL);
+    }
+    int is_new = strcmp(comp[3], "new") == 0;
+    if (is_new || strcmp(comp[3], "parameters") == 0) {
         if (n > 4)
             return -ENOTDIR;
         char key[KEY_MAX];
@@ -354,7 +356,8 @@ static int resolve_report(struct bw_tree *t, struct node *nd, char **comp, int n
             return rc;
         hold(nd, v);
         nd->text = &((struct text_val *)v)->text;
-        nd->kind = K_TYPE_PARAMS;
+        nd->detail = ((struct text_val *)v)->detail;
+        nd->kind = is_new ? K_NEW : K_TYPE_PARAMS;
         return 0;
     }
     if (!bw_model_id_ok(comp[3]) || strspn(comp[3], "0123456789") != strlen(comp[3]))
@@ -386,6 +389,14 @@ static int resolve_billing(struct bw_tree *t, struct node *nd, char **comp, int 
     nd->kind = K_BTYPE;
     if (n == 3)
         return 0;
+    if (strcmp(comp[3], "new") == 0 || strcmp(comp[3], "latest") == 0) {
+        char dir[TREE_DIR_MAX];
+        nd->kind = comp[3][0] == 'n' ? K_NEW : K_LATEST;
+        if (n > 4)
+            return -ENOTDIR;
+        return nd->kind == K_NEW ? 0 : tn_latest(t, nd->acct, tree_dir_of(nd, dir), nd->latest,
+                                                 sizeof nd->latest, NULL);
+    }
     if (!bw_model_id_ok(comp[3]))
         return -ENOENT;
     snprintf(nd->id, sizeof nd->id, "%s", comp[3]);
@@ -405,8 +416,8 @@ static int resolve_billing(struct bw_tree *t, struct node *nd, char **comp, int 
     return 0;
 }
 
-/* Resolve path. On success the caller must node_release(). */
-static int resolve(struct bw_tree *t, const char *path, struct node *nd)
+/* Resolve path. On success the caller must tree_node_release(). */
+int tree_resolve(struct bw_tree *t, const char *path, struct node *nd)
 {
     char buf[4096], *comp[MAX_DEPTH];
     int n, rc;
@@ -435,7 +446,7 @@ static int resolve(struct bw_tree *t, const char *path, struct node *nd)
         rc = -ENOENT;
     }
     if (rc)
-        node_release(t, nd);
+        tree_node_release(t, nd);
     return rc;
 }
 
@@ -449,7 +460,7 @@ static const char *status_of(const struct node *nd)
 int bw_tree_getattr(struct bw_tree *t, const char *path, struct stat *st)
 {
     struct node nd;
-    int rc = resolve(t, path, &nd);
+    int rc = tree_resolve(t, path, &nd);
 
     if (rc)
         return rc;
@@ -476,13 +487,31 @@ int bw_tree_getattr(struct bw_tree *t, const char *path, struct stat *st)
     case K_INST_PARAMS: st->st_size = (off_t)nd.inst->params_len; break;
     case K_INST_FILE:
     case K_BILL_FILE: st->st_size = (off_t)nd.fsize; break;
+    case K_NEW: {
+        struct bw_tree_text tx = {0};
+        char dir[TREE_DIR_MAX];
+        if ((rc = tn_template(t, nd.acct, tree_dir_of(&nd, dir), nd.text, &tx)) == 0) {
+            st->st_size = (off_t)tx.len; /* exact: what a read gives now */
+            st->st_mode = S_IFREG | 0644;
+        }
+        free(tx.buf);
+        break;
+    }
+    case K_LATEST:
+        st->st_mode = S_IFLNK | 0777;
+        st->st_size = (off_t)strlen(nd.latest);
+        break;
+    }
+    if (rc) {
+        tree_node_release(t, &nd);
+        return rc;
     }
     if (st->st_nlink != 1 || nd.kind == K_REPORTS || nd.kind == K_TYPE || nd.kind == K_BTYPE)
         st->st_mode = S_IFDIR | 0555;
     st->st_blocks = (st->st_size + 511) / 512;
     time_t mt = nd.mtime ? nd.mtime : t->mount_time;
     st->st_atime = st->st_mtime = st->st_ctime = mt;
-    node_release(t, &nd);
+    tree_node_release(t, &nd);
     return 0;
 }
 
@@ -506,6 +535,21 @@ static int add_unique(struct bw_tree_dir *d, const char *name)
     return add(d, name);
 }
 
+/* `new`, and `latest` when there is one; an instance created through this
+ * mount is listed even when the API's list (fetched concurrently) lacks it. */
+static int add_new_latest(struct bw_tree *t, struct node *nd, struct bw_tree_dir *out)
+{
+    char dir[TREE_DIR_MAX], id[BW_MODEL_ID_MAX + 1];
+    int mine = 0, rc = add(out, "new");
+
+    if (rc == 0 && tn_latest(t, nd->acct, tree_dir_of(nd, dir), id, sizeof id, &mine) == 0) {
+        rc = add(out, "latest");
+        if (rc == 0 && mine)
+            rc = add_unique(out, id);
+    }
+    return rc;
+}
+
 static int list_type(struct bw_tree *t, struct node *nd, struct bw_tree_dir *out)
 {
     struct ilist_val *lv = NULL;
@@ -517,7 +561,7 @@ static int list_type(struct bw_tree *t, struct node *nd, struct bw_tree_dir *out
     for (size_t i = 0; i < lv->list.n && rc == 0; i++)
         rc = add(out, lv->list.items[i].id);
     bw_meta_put(t->meta, &lv->base);
-    return rc;
+    return rc ? rc : add_new_latest(t, nd, out);
 }
 
 static int list_btype(struct bw_tree *t, struct node *nd, struct bw_tree_dir *out)
@@ -538,7 +582,7 @@ static int list_btype(struct bw_tree *t, struct node *nd, struct bw_tree_dir *ou
         if (strcmp(lv->list.items[i].type, nd->btype) == 0)
             rc = add_unique(out, lv->list.items[i].id);
     bw_meta_put(t->meta, &lv->base);
-    return rc;
+    return rc ? rc : add_new_latest(t, nd, out);
 }
 
 int bw_tree_readdir(struct bw_tree *t, const char *path, struct bw_tree_dir *out)
@@ -548,7 +592,7 @@ int bw_tree_readdir(struct bw_tree *t, const char *path, struct bw_tree_dir *out
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = resolve(t, path, &nd)))
+    if ((rc = tree_resolve(t, path, &nd)))
         return rc;
     switch (nd.kind) {
     case K_ROOT:
@@ -585,7 +629,7 @@ int bw_tree_readdir(struct bw_tree *t, const char *path, struct bw_tree_dir *out
         break;
     default: rc = -ENOTDIR; break;
     }
-    node_release(t, &nd);
+    tree_node_release(t, &nd);
     if (rc)
         bw_tree_dir_free(out);
     return rc;
@@ -618,7 +662,7 @@ int bw_tree_open(struct bw_tree *t, const char *path, struct bw_tree_file *f)
     int rc;
 
     memset(f, 0, sizeof *f);
-    if ((rc = resolve(t, path, &nd)))
+    if ((rc = tree_resolve(t, path, &nd)))
         return rc;
     switch (nd.kind) {
     case K_TYPE_PARAMS: rc = copy_out(f, nd.text->buf, nd.text->len); break;
@@ -638,6 +682,18 @@ int bw_tree_open(struct bw_tree *t, const char *path, struct bw_tree_file *f)
         rc = copy_out(f, nd.bill->info, nd.bill->info_len);
         break;
     case K_INST_PARAMS: rc = copy_out(f, nd.inst->params, nd.inst->params_len); break;
+    case K_NEW: {
+        char dir[TREE_DIR_MAX];
+        struct bw_tree_text tx = {0};
+        /* its text changes with each request's outcome: never the page cache */
+        f->is_new = f->direct_io = 1;
+        if ((rc = tn_template(t, nd.acct, tree_dir_of(&nd, dir), nd.text, &tx)) == 0) {
+            f->data = tx.buf;
+            f->len = tx.len;
+            f->size = (long long)tx.len;
+        }
+        break;
+    }
     case K_INST_FILE:
     case K_BILL_FILE:
         f->is_report = 1;
@@ -648,7 +704,7 @@ int bw_tree_open(struct bw_tree *t, const char *path, struct bw_tree_file *f)
         break;
     default: rc = -EISDIR; break;
     }
-    node_release(t, &nd);
+    tree_node_release(t, &nd);
     if (rc)
         bw_tree_file_free(f);
     return rc;

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "render.h"
 #include "slug.h"
 
 void bw_tree_instance_free(struct bw_tree_instance *i)
@@ -52,7 +54,12 @@ static void tv_types_destroy(struct bw_meta_val *v)
 
 static void tv_text_destroy(struct bw_meta_val *v)
 {
-    free(((struct text_val *)v)->text.buf);
+    struct text_val *tv = (struct text_val *)v;
+    free(tv->text.buf);
+    if (tv->detail) {
+        bw_model_report_detail_free(tv->detail);
+        free(tv->detail);
+    }
     free(v);
 }
 
@@ -149,7 +156,19 @@ int tv_fetch_params(void *arg, struct bw_meta_val **out)
     if (!v)
         return -ENOMEM;
     v->base.destroy = tv_text_destroy;
-    int rc = a->t->src.report_params(a->t->src.ctx, a->acct, a->rid, &v->text);
+    int rc;
+    if (a->t->src.report_detail) {
+        /* keep the metadata: a request written to `new` is checked against it */
+        if (!(v->detail = calloc(1, sizeof *v->detail))) {
+            tv_text_destroy(&v->base);
+            return -ENOMEM;
+        }
+        rc = a->t->src.report_detail(a->t->src.ctx, a->acct, a->rid, v->detail);
+        if (rc == 0)
+            rc = bw_render_type_params(v->detail, time(NULL), &v->text.buf, &v->text.len);
+    } else {
+        rc = a->t->src.report_params(a->t->src.ctx, a->acct, a->rid, &v->text);
+    }
     if (rc) {
        tv_text_destroy(&v->base);
         return rc;

@@ -50,7 +50,7 @@ def test_every_kind_of_node(small, mount_factory):
     for rid, insts in by_type.items():
         d = m / f"{account}/reports/{rid}"
         entries = os.listdir(d)
-        assert sorted(entries) == sorted(["parameters"] + [str(i["id"]) for i in insts])
+        assert sorted(entries) == sorted(["parameters", "new"] + [str(i["id"]) for i in insts])
         assert stat.S_ISREG(os.stat(os.path.join(d, "parameters")).st_mode)
     for inst in listed:
         d = inst_dir(m, inst)
@@ -253,9 +253,9 @@ def test_billing_layout(small, mount_factory):
     listed = [b for b in billing_of(small, account) if b["type"] in ("DIDSNAP", "DIDSNAP_MSG")]
     for kind in ("DIDSNAP", "DIDSNAP_MSG"):
         assert sorted(os.listdir(m / f"{account}/billing/{kind}")) == \
-            sorted(b["uuid"] for b in listed if b["type"] == kind)
-    assert os.listdir(m / f"{account}/billing/BDR") == [bdr["uuid"]]
-    assert os.listdir(m / f"{account}/billing/MDR") == []
+            sorted(["new"] + [b["uuid"] for b in listed if b["type"] == kind])
+    assert sorted(os.listdir(m / f"{account}/billing/BDR")) == sorted([bdr["uuid"], "new"])
+    assert os.listdir(m / f"{account}/billing/MDR") == ["new"]
     for b in listed + [bdr]:
         d = m / f"{account}/billing/{b['type']}/{b['uuid']}"
         with open(os.path.join(d, "status")) as f:
@@ -285,8 +285,11 @@ def test_read_only_and_no_xattrs(small, mount_factory):
     with pytest.raises(OSError) as err:
         os.getxattr(status, "user.x")
     assert err.value.errno in (errno.ENOSYS, errno.EOPNOTSUPP, errno.ENODATA)
-    sv = os.statvfs(m.path)
-    assert sv.f_flag & os.ST_RDONLY
+    # not mounted "ro": the `new` files take requests (test_request.py); every
+    # other file and directory refuses changes
+    with pytest.raises(OSError) as err:
+        os.mkdir(os.path.join(inst_dir(m, inst), "x"))
+    assert err.value.errno in (errno.EROFS, errno.EACCES)
 
 
 def test_an_instance_created_after_the_listing_is_reachable_by_id(small, mount_factory):

@@ -172,6 +172,93 @@ static int fake_probe(void *ctx, const char *key, const char *url, struct bw_tre
     return 0;
 }
 
+/* ---- requesting: fakes for the create side of the source ---- */
+
+struct reqfake {
+    int creates, bcreates, remembers;
+    char body[4096];     /* the last body created */
+    char latest[64];     /* what set_latest stored, "" if none */
+    int fail;            /* negative errno create_* return */
+};
+static struct reqfake rq;
+
+static int fake_detail(void *ctx, const char *acct, const char *rid, struct bw_report_detail *out)
+{
+    (void)ctx;
+    (void)acct;
+    memset(out, 0, sizeof *out);
+    out->id = strdup(rid);
+    out->name = strdup("Port-in Orders");
+    out->description = strdup("");
+    out->formats = calloc(1, sizeof *out->formats);
+    out->formats[0] = strdup("csv");
+    out->n_formats = 1;
+    out->params = calloc(2, sizeof *out->params);
+    const char *names[] = {"AccountId", "StartDate"}, *types[] = {"Account ID", "Date"};
+    for (int i = 0; i < 2; i++) {
+        struct bw_report_param *p = &out->params[i];
+        p->name = strdup(names[i]);
+        p->type = strdup(types[i]);
+        p->description = strdup("");
+        p->help = strdup("");
+        p->recommended = strdup("");
+        p->required = 1;
+    }
+    out->n_params = 2;
+    return 0;
+}
+
+static int fake_create(void *ctx, const char *acct, const char *rid, const struct bw_request *req,
+                       const char *body, size_t len, char *id, size_t idlen, char *why,
+                       size_t whylen)
+{
+    (void)ctx;
+    (void)acct;
+    (void)rid;
+    (void)req;
+    rq.creates++;
+    snprintf(rq.body, sizeof rq.body, "%.*s", (int)len, body);
+    if (rq.fail) {
+        snprintf(why, whylen, "the API refused it: HTTP 400, ErrorCode 19023: no");
+        return rq.fail;
+    }
+    snprintf(id, idlen, "5000");
+    return 0;
+}
+
+static int fake_bcreate(void *ctx, const char *acct, const char *type, const char *body,
+                        size_t len, char *id, size_t idlen, char *why, size_t whylen)
+{
+    (void)ctx;
+    (void)acct;
+    (void)type;
+    (void)why;
+    (void)whylen;
+    rq.bcreates++;
+    snprintf(rq.body, sizeof rq.body, "%.*s", (int)len, body);
+    snprintf(id, idlen, "cccc-1");
+    return 0;
+}
+
+static int fake_remember(void *ctx, const char *acct, const char *type, const char *id,
+                         time_t created)
+{
+    (void)ctx;
+    (void)acct;
+    (void)created;
+    CHECK(strcmp(type, "BDR") == 0 && strcmp(id, "cccc-1") == 0);
+    rq.remembers++;
+    return 0;
+}
+
+static int fake_set_latest(void *ctx, const char *acct, const char *dir, const char *id)
+{
+    (void)ctx;
+    (void)acct;
+    snprintf(rq.latest, sizeof rq.latest, "%s %s", dir, id);
+    return 0;
+}
+
 static struct bw_tree *make(struct fake *f, unsigned ttl)
 {
     static const char *const accts[] = {"9900001", "9900002", "9999999"};
@@ -261,8 +348,9 @@ static void test_layout(void)
 
     /* a report type: parameters + one directory per instance */
     CHECK_INT(bw_tree_readdir(t, "/9900001/reports/port-in-orders", &d), 0);
-    CHECK_INT(d.n, 4);
+    CHECK_INT(d.n, 5); /* and `new` (no `latest` before a request) */
     CHECK(has(&d, "parameters") && has(&d, "1001") && has(&d, "1002") && has(&d, "1003"));
+    CHECK(has(&d, "new") && !has(&d, "latest"));
     bw_tree_dir_free(&d);
     CHECK_INT(size_of(t, "/9900001/reports/14/parameters"), strlen("params of 14\n"));
     CHECK_INT(bw_tree_getattr(t, "/9900001/reports/port-in-orders/1001", &st), 0);
@@ -369,15 +457,15 @@ static void test_billing(void)
 
     now_ms = 9000000;
     CHECK_INT(bw_tree_readdir(t, "/9900001/billing/DIDSNAP", &d), 0);
-    CHECK_INT(d.n, 2);
-    CHECK(has(&d, "aaaa-1") && has(&d, "aaaa-2"));
+    CHECK_INT(d.n, 3); /* and `new` */
+    CHECK(has(&d, "aaaa-1") && has(&d, "aaaa-2") && has(&d, "new"));
     bw_tree_dir_free(&d);
     CHECK_INT(bw_tree_readdir(t, "/9900001/billing/BDR", &d), 0); /* remembered only */
-    CHECK_INT(d.n, 1);
-    CHECK(has(&d, "bbbb-2"));
+    CHECK_INT(d.n, 2);
+    CHECK(has(&d, "bbbb-2") && has(&d, "new"));
     bw_tree_dir_free(&d);
     CHECK_INT(bw_tree_readdir(t, "/9900001/billing/MDR", &d), 0);
-    CHECK_INT(d.n, 0);
+    CHECK_INT(d.n, 1); /* `new` only */
     bw_tree_dir_free(&d);
     CHECK_INT(calls(&f, C_BLIST), 1); /* only DIDSNAP asked the API */
     CHECK_INT(calls(&f, C_REMEMBER), 1);
@@ -484,6 +572,88 @@ static void test_config(void)
     CHECK(t == NULL);
 }
 
+/* new, latest and bw_tree_submit() with a source that can create. */
+static void test_requests(void)
+{
+    static const char *const accts[] = {"9900001"};
+    struct fake f = {0};
+    struct bw_tree_config cfg = {
+        .accounts = accts, .naccounts = 1, .ttl = 60, .status_ttl_ms = 2000,
+        .source = {.ctx = &f, .list_reports = fake_list, .report_params = fake_params,
+                   .list_instances = fake_ilist, .get_instance = fake_inst,
+                   .list_billing = fake_blist, .get_billing = fake_bill,
+                   .remembered_billing = fake_remembered, .file_url = fake_url,
+                   .probe = fake_probe, .report_detail = fake_detail,
+                   .create_instance = fake_create, .create_billing = fake_bcreate,
+                   .remember_billing = fake_remember, .set_latest = fake_set_latest},
+        .clock_ms = fake_clock,
+    };
+    struct bw_tree *t = NULL;
+    struct bw_tree_file fl;
+    struct bw_tree_dir d;
+    struct stat st;
+    char link[64];
+    const char *new = "/9900001/reports/port-in-orders/new";
+    const char *good = "OutputFormat = csv\nStartDate = 2026-11-01\n";
+
+    snprintf(f.status_1002, sizeof f.status_1002, "Processing");
+    CHECK_INT(bw_tree_new(&cfg, &t), 0);
+    CHECK_INT(bw_tree_getattr(t, new, &st), 0);
+    CHECK(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644);
+    CHECK_INT(bw_tree_open(t, new, &fl), 0);
+    CHECK(fl.is_new && fl.direct_io && (off_t)fl.len == st.st_size);
+    bw_tree_file_free(&fl);
+    CHECK_INT(bw_tree_getattr(t, "/9900001/reports/port-in-orders/latest", &st), -ENOENT);
+
+    /* a bad request: nothing created, the reason on top of new, its size follows */
+    CHECK_INT(bw_tree_submit(t, new, "Colour = red\n", 13), -EINVAL);
+    CHECK_INT(rq.creates, 0);
+    CHECK_INT(bw_tree_open(t, new, &fl), 0);
+    CHECK(strncmp(fl.data, "# THE LAST REQUEST", 18) == 0 && strstr(fl.data, "Colour"));
+    CHECK_INT(bw_tree_getattr(t, new, &st), 0);
+    CHECK_INT(st.st_size, (off_t)fl.len);
+    bw_tree_file_free(&fl);
+    CHECK_INT(bw_tree_submit(t, "/9900001/reports/port-in-orders/parameters", good,
+                             strlen(good)), -EROFS);
+
+    /* a good one: the account filled in, latest, the new id listed */
+    CHECK_INT(bw_tree_submit(t, new, good, strlen(good)), 0);
+    CHECK_INT(rq.creates, 1);
+    CHECK(strstr(rq.body, "<Value>9900001</Value>") != NULL);
+    CHECK(strcmp(rq.latest, "reports/14 5000") == 0);
+    CHECK_INT(bw_tree_readlink(t, "/9900001/reports/14/latest", link, sizeof link), 0);
+    CHECK(strcmp(link, "5000") == 0);
+    CHECK_INT(bw_tree_getattr(t, "/9900001/reports/14/latest", &st), 0);
+    CHECK(S_ISLNK(st.st_mode) && st.st_size == 4);
+    CHECK_INT(bw_tree_readdir(t, "/9900001/reports/14", &d), 0);
+    CHECK(has(&d, "new") && has(&d, "latest") && has(&d, "5000"));
+    bw_tree_dir_free(&d);
+    CHECK_INT(bw_tree_open(t, new, &fl), 0);
+    CHECK(strncmp(fl.data, "# THE LAST", 10) != 0);
+    bw_tree_file_free(&fl);
+
+    /* the API refuses: its words on top, latest unchanged */
+    rq.fail = -EINVAL;
+    CHECK_INT(bw_tree_submit(t, new, good, strlen(good)), -EINVAL);
+    CHECK_INT(bw_tree_open(t, new, &fl), 0);
+    CHECK(strstr(fl.data, "ErrorCode 19023") != NULL);
+    bw_tree_file_free(&fl);
+    CHECK_INT(bw_tree_readlink(t, "/9900001/reports/14/latest", link, sizeof link), 0);
+    CHECK(strcmp(link, "5000") == 0);
+    rq.fail = 0;
+
+    /* billing: remembered before submit returns, latest, listed */
+    const char *period = "StartDate = 2026-11-01\nEndDate = 2026-11-30\n";
+    CHECK_INT(bw_tree_submit(t, "/9900001/billing/BDR/new", period, strlen(period)), 0);
+    CHECK_INT(rq.bcreates, 1);
+    CHECK_INT(rq.remembers, 1);
+    CHECK(strcmp(rq.latest, "billing/BDR cccc-1") == 0);
+    CHECK_INT(bw_tree_readdir(t, "/9900001/billing/BDR", &d), 0);
+    CHECK(has(&d, "new") && has(&d, "latest") && has(&d, "cccc-1"));
+    bw_tree_dir_free(&d);
+    bw_tree_free(t);
+}
+
 int main(void)
 {
     bw_log_init(BW_LOG_STDERR, BW_LOG_ERR);
@@ -493,5 +663,6 @@ int main(void)
     test_ttl();
     test_single_flight();
     test_config();
+    test_requests();
     return check_done("test_tree");
 }
