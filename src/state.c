@@ -459,7 +459,10 @@ static int edit_latest(void *ctx, const char *old, size_t old_len, char **out, s
     char add[256];
     size_t lines;
 
-    snprintf(add, sizeof add, "%s %s\n", e->dir, e->id);
+    if (e->id)
+        snprintf(add, sizeof add, "%s %s\n", e->dir, e->id);
+    else
+        add[0] = '\0'; /* cleared: the line for dir is dropped */
     return filter_lines(old, old_len, keep_latest, e, add, out, out_len, &lines);
 }
 
@@ -468,7 +471,7 @@ int bw_state_set_latest(const char *state_dir, const char *account, const char *
 {
     struct latest_edit e = {.dir = dir, .id = id};
 
-    if (!latest_dir_ok(dir) || !id || !bw_model_id_ok(id))
+    if (!latest_dir_ok(dir) || (id && !bw_model_id_ok(id)))
         return -EINVAL;
     return update(state_dir, account, LATEST_FILE, edit_latest, &e);
 }

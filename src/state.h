@@ -74,7 +74,8 @@ int bw_state_remember_billing(const char *state_dir, const char *account, const 
 int bw_state_forget_billing(const char *state_dir, const char *account, const char *id);
 
 /* Set the `latest` of directory dir ("reports/<id>" or "billing/<TYPE>",
- * relative to the account) to id, atomically, replacing what it was.
+ * relative to the account) to id, atomically, replacing what it was; id
+ * NULL clears it (the last request failed).
  * 0, -EINVAL (bad state_dir, account, dir or id), file system errno. */
 int bw_state_set_latest(const char *state_dir, const char *account, const char *dir,
                         const char *id);

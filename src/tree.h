@@ -121,7 +121,8 @@ struct bw_tree_source {
     int (*create_billing)(void *ctx, const char *acct, const char *type, const char *body,
                           size_t len, char *id, size_t idlen, char *why, size_t whylen);
     /* state_dir: remember / forget a billing report, the latest id of a
-     * directory ("reports/14", "billing/BDR"); get_latest -ENOENT when none */
+     * directory ("reports/14", "billing/BDR"); get_latest -ENOENT when none;
+     * set_latest with id NULL clears it (the last request failed) */
     int (*remember_billing)(void *ctx, const char *acct, const char *type, const char *id,
                             time_t created);
     int (*forget_billing)(void *ctx, const char *acct, const char *id);

@@ -58,8 +58,11 @@ static void ns_record(struct bw_tree *t, const char *acct, const char *dir, cons
         free(ns->why);
         ns->why = why;
         why = NULL;
-        if (id)
-            snprintf(ns->latest, sizeof ns->latest, "%s", id);
+        /* A failed request leaves no `latest`: a script's `readlink latest`
+         * must fail rather than name an older report as the new one (a
+         * shell builtin's `> new` cannot see the failed close). */
+        snprintf(ns->latest, sizeof ns->latest, "%s", id ? id : "");
+        ns->failed = id == NULL;
     }
     pthread_mutex_unlock(&t->req_lock);
     free(why); /* out of memory: the reason is lost, the errno still reaches close() */
@@ -78,7 +81,10 @@ int tn_latest(struct bw_tree *t, const char *acct, const char *dir, char *id, si
         snprintf(id, idlen, "%s", ns->latest);
         found = 1;
     }
+    int failed = ns && ns->failed;
     pthread_mutex_unlock(&t->req_lock);
+    if (failed)
+        return -ENOENT;
     if (found) {
         if (mine)
             *mine = 1;
@@ -303,6 +309,12 @@ int bw_tree_submit(struct bw_tree *t, const char *path, const char *buf, size_t 
                         kept.acct, dir, strerror(-lrc));
         }
         BW_INFO("tree", "account %s: %s/new: created %s", kept.acct, dir, id);
+    }
+    if (!created && t->src.set_latest) {
+        int lrc = t->src.set_latest(t->src.ctx, kept.acct, dir, NULL);
+        if (lrc)
+            BW_WARN("tree", "account %s: cannot clear %s/latest in state_dir: %s", kept.acct,
+                    dir, strerror(-lrc));
     }
     if (rc)  /* the reason reaches the user through close() and `new`; the
               * source has logged what the API said */

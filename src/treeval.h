@@ -17,6 +17,7 @@ struct newstate {
     char key[256];
     char *why;                          /* the last request failed: why (malloc), or NULL */
     char latest[BW_MODEL_ID_MAX + 1];   /* created through this mount, or "" */
+    int failed;                         /* the last request failed: no `latest` at all */
 };
 
 /* The tree's configuration (immutable) and its two pieces of mutable state. */

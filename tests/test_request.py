@@ -470,6 +470,25 @@ def test_latest_survives_unmount_and_kill_9(sim, mount_factory, tmp_path):
     assert read(os.path.join(d, "latest", "status")).strip() in ("Processing", "Ready")
 
 
+def test_a_failed_request_leaves_no_latest_so_the_script_stops(sim, mount_factory, tmp_path):
+    """A shell builtin cannot see close() fail, so after a failed request
+    `latest` must not name the previous report as if it were the new one."""
+    state = str(tmp_path / "state")
+    m = mount_factory(sim, options={"state_dir": state})
+    d = type_dir(m, sim)
+    assert write_new(os.path.join(d, "new"), "OutputFormat = csv\nStartDate = 2026-11-01\n") is None
+    assert "latest" in os.listdir(d)
+    script = ("printf 'OutputFormat = csv\\nStartDate = not-a-date\\n' > new && "
+              "id=$(readlink latest) && echo followed $id")
+    r = subprocess.run(["bash", "-c", script], cwd=d, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "followed" not in r.stdout, r
+    assert "latest" not in os.listdir(d)
+    assert not os.path.lexists(os.path.join(d, "latest"))
+    m.unmount()
+    m = mount_factory(sim, options={"state_dir": state})  # remembered as cleared
+    assert not os.path.lexists(os.path.join(type_dir(m, sim), "latest"))
+
+
 # -- the cron-style script from the issue ------------------------------------------------------
 
 def test_cron_style_script_end_to_end(sim_factory, mount_factory, tmp_path):

@@ -168,6 +168,13 @@ static void test_latest(void)
     CHECK_INT(bw_state_get_latest(sdir, "1", "billing/BDR", id, sizeof id), 0);
     CHECK_STR(id, U1);
     CHECK_INT(bw_state_get_latest(sdir, "1", "reports/15", id, sizeof id), -ENOENT);
+    /* cleared after a failed request; the other directory keeps its own */
+    CHECK_INT(bw_state_set_latest(sdir, "1", "reports/14", NULL), 0);
+    CHECK_INT(bw_state_get_latest(sdir, "1", "reports/14", id, sizeof id), -ENOENT);
+    CHECK_INT(bw_state_get_latest(sdir, "1", "billing/BDR", id, sizeof id), 0);
+    CHECK_STR(id, U1);
+    CHECK_INT(bw_state_set_latest(sdir, "1", "reports/14", NULL), 0); /* clearing twice is fine */
+    CHECK_INT(bw_state_set_latest(sdir, "1", "reports/14", "500124"), 0);
     CHECK_INT(bw_state_get_latest(sdir, "2", "reports/14", id, sizeof id), -ENOENT);
     CHECK_INT(bw_state_get_latest(sdir, "1", "billing/BDR", id, 10), -ERANGE);
     snprintf(path, sizeof path, "%s/1/latest", sdir);

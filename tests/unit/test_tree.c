@@ -255,7 +255,10 @@ static int fake_set_latest(void *ctx, const char *acct, const char *dir, const c
 {
     (void)ctx;
     (void)acct;
-    snprintf(rq.latest, sizeof rq.latest, "%s %s", dir, id);
+    if (id)
+        snprintf(rq.latest, sizeof rq.latest, "%s %s", dir, id);
+    else
+        rq.latest[0] = '\0'; /* cleared */
     return 0;
 }
 
@@ -632,15 +635,23 @@ static void test_requests(void)
     CHECK(strncmp(fl.data, "# THE LAST", 10) != 0);
     bw_tree_file_free(&fl);
 
-    /* the API refuses: its words on top, latest unchanged */
+    /* the API refuses: its words on top, and no latest any more (in memory
+     * and in state_dir), so `readlink latest` cannot name the older report */
     rq.fail = -EINVAL;
     CHECK_INT(bw_tree_submit(t, new, good, strlen(good)), -EINVAL);
     CHECK_INT(bw_tree_open(t, new, &fl), 0);
     CHECK(strstr(fl.data, "ErrorCode 19023") != NULL);
     bw_tree_file_free(&fl);
-    CHECK_INT(bw_tree_readlink(t, "/9900001/reports/14/latest", link, sizeof link), 0);
-    CHECK(strcmp(link, "5000") == 0);
+    CHECK_INT(bw_tree_readlink(t, "/9900001/reports/14/latest", link, sizeof link), -ENOENT);
+    CHECK_INT(bw_tree_getattr(t, "/9900001/reports/14/latest", &st), -ENOENT);
+    CHECK_INT(bw_tree_readdir(t, "/9900001/reports/14", &d), 0);
+    CHECK(has(&d, "new") && !has(&d, "latest"));
+    bw_tree_dir_free(&d);
+    CHECK(rq.latest[0] == '\0');
     rq.fail = 0;
+    /* the next success brings it back */
+    CHECK_INT(bw_tree_submit(t, new, good, strlen(good)), 0);
+    CHECK_INT(bw_tree_readlink(t, "/9900001/reports/14/latest", link, sizeof link), 0);
 
     /* billing: remembered before submit returns, latest, listed */
     const char *period = "StartDate = 2026-11-01\nEndDate = 2026-11-30\n";
