@@ -136,9 +136,11 @@ const char *const bw_opts_credentials_help[] = {
 const char bw_opts_usage[] = "bwreportfs [FUSE options] [-o OPTION[,OPTION...]] MOUNTPOINT";
 
 const char bw_opts_summary[] =
-    "bwreportfs mounts the reports of one or more Bandwidth accounts as a read-only "
-    "file system: one directory per account, with the account's report types under "
-    "reports/ and its billing reports under billing/. Before mounting it checks the "
+    "bwreportfs mounts the reports of one or more Bandwidth accounts as a file "
+    "system: one directory per account, with the account's report types under "
+    "reports/ and its billing reports under billing/. Finished reports are ordinary "
+    "files; writing a parameter file to a type's `new` requests a report, and "
+    "everything else is read-only. Before mounting it checks the "
     "credentials with one API call and exits with status 1 if that fails. It then "
     "runs in the background unless -f or -d is given.";
 
