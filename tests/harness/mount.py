@@ -113,6 +113,16 @@ class Mount:
                 raise RuntimeError("bwreportfs did not mount in time:\n" + self.stderr())
             time.sleep(0.02)
 
+    def exit_without_mounting(self, limit=60):
+        """For a start that must fail: waits for the daemon to exit and checks
+        nothing was mounted. Returns (exit status, stderr)."""
+        try:
+            code = self.proc.wait(limit)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("bwreportfs kept running although it could not work") from None
+        assert not is_mounted(self.path), "bwreportfs mounted although it could not work"
+        return code, self.stderr()
+
     def __truediv__(self, rel):
         return os.path.join(self.path, rel)
 
