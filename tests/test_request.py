@@ -339,19 +339,13 @@ def test_503_that_outlasts_the_retries_is_eio(sim, mount_factory):
     assert not os.path.lexists(os.path.join(type_dir(m, sim), "latest"))
 
 
-class LosingProxy:
-    """An HTTP proxy in front of the simulator that forwards the first POST of
-    an instance and closes the connection without answering, or withholds the
-    answer until the client gives up (its stall_timeout): the API created the
-    instance, the client never learns its id. (The simulator's `drop` fault cannot do this: it cuts bodies, and a 201
-    to an instance POST has none.)"""
+class RefusingProxy:
+    """An HTTP proxy in front of the simulator that answers instance POSTs
+    itself with a chosen status and body (the API's refusals that our own
+    checks keep the simulator from ever giving) and forwards everything else."""
 
-    def __init__(self, sim, refuse=None, silent=False):
-        self.sim = sim
-        self.silent = silent  # close at once, no byte of the answer (else: withhold it)
-        self.refuse = refuse  # (status, body): answer the POSTs so, without forwarding them
-        self.lost = 0
-        self.release = threading.Event()
+    def __init__(self, sim, refuse):
+        self.refuse = refuse  # (status, body)
         target = urllib.parse.urlsplit(sim.api)
         proxy = self
 
@@ -361,38 +355,29 @@ class LosingProxy:
             def log_message(self, *args):
                 pass
 
-            def forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if self.command == "POST" and proxy.refuse:
-                    status, data = proxy.refuse
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host",)}
-                conn.request(self.command, self.path, body=body, headers=hdrs)
-                resp = conn.getresponse()
-                data = resp.read()
-                conn.close()
-                if self.command == "POST" and self.path.endswith("/instances") and not proxy.lost:
-                    proxy.lost += 1
-                    # processed by the API; the answer never comes: the connection
-                    # closes, or the client's stall timeout ends the wait
-                    if not proxy.silent:
-                        proxy.release.wait(30)
-                    self.close_connection = True
-                    return
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
+            def answer(self, status, headers, data):
+                self.send_response(status)
+                for k, v in headers:
                     if k.lower() not in ("content-length", "connection", "transfer-encoding"):
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if self.command == "POST":
+                    status, data = proxy.refuse
+                    self.answer(status, [("Content-Type", "application/xml")], data)
+                    return
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                hdrs = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body, headers=hdrs)
+                resp = conn.getresponse()
+                data = resp.read()
+                conn.close()
+                self.answer(resp.status, resp.getheaders(), data)
 
             do_GET = do_POST = do_HEAD = forward
 
@@ -402,34 +387,33 @@ class LosingProxy:
         self.thread.start()
 
     def close(self):
-        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
 
-@pytest.mark.parametrize("silent", [True, False], ids=["closed", "stalled"])
-def test_no_duplicate_when_the_answer_to_the_post_is_lost(sim, mount_factory, silent):
-    proxy = LosingProxy(sim, silent=silent)
-    try:
-        m = mount_factory(sim, options={"api_url": proxy.api, "stall_timeout": 2},
-                          expect=[r"POST .*instances"])
-        d = type_dir(m, sim)
-        before = created_ids(sim)
-        assert write_new(os.path.join(d, "new"),
-                         "OutputFormat = csv\nStartDate = 2026-11-07\n") is None
-        assert proxy.lost == 1
-        new = created_ids(sim) - before
-        assert len(new) == 1  # adopted, not created twice
-        assert os.readlink(os.path.join(d, "latest")) == str(new.pop())
-    finally:
-        proxy.close()
+@pytest.mark.parametrize("seconds", [0, 5], ids=["closed", "stalled"])
+def test_no_duplicate_when_the_answer_to_the_post_is_lost(sim, mount_factory, seconds):
+    """The API creates the instance and its answer never arrives: the
+    connection closes, or stays silent past stall_timeout. The mount must
+    find the instance it created instead of making a second one."""
+    m = mount_factory(sim, options={"stall_timeout": 2}, expect=[r"POST .*instances"])
+    d = type_dir(m, sim)
+    before = created_ids(sim)
+    sim.add_faults({"fault": "lost_answer", "kinds": ["instances.create"], "times": 1,
+                    "seconds": seconds})
+    assert write_new(os.path.join(d, "new"),
+                     "OutputFormat = csv\nStartDate = 2026-11-07\n") is None
+    assert sim.control("GET", "/faults")[0]["fired"] == 1
+    new = created_ids(sim) - before
+    assert len(new) == 1  # adopted, not created twice
+    assert os.readlink(os.path.join(d, "latest")) == str(new.pop())
 
 
 def test_an_api_refusal_is_einval_with_its_code_and_description_in_new(sim, mount_factory):
     envelope = (b"<ReportInstanceResponse><ResponseStatus><ErrorCode>19023</ErrorCode>"
                 b"<Description>Report parameter &apos;Colour&apos; is not valid for this "
                 b"report</Description></ResponseStatus></ReportInstanceResponse>")
-    proxy = LosingProxy(sim, refuse=(400, envelope))
+    proxy = RefusingProxy(sim, refuse=(400, envelope))
     try:
         m = mount_factory(sim, options={"api_url": proxy.api})
         new = os.path.join(type_dir(m, sim), "new")

@@ -3,8 +3,11 @@ command line and at run time, with `every`, `times` and `kinds`; what the
 client sees on the wire. Also api-facts.md "Errors and limits" (429 rate
 limit, empty body, X-RateLimit-Reset) and the 503 19031 of instance POSTs."""
 
+import base64
 import http.client
+import socket
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -363,3 +366,43 @@ def test_fault_on_signed_origin(api):
     api.sim.add_faults({"fault": "error503", "kinds": ["signed.file"], "times": 1})
     assert api.sim.get(loc, auth="none").status == 503
     assert api.sim.get(loc, auth="none").status == 200
+
+
+# -- lost_answer ----------------------------------------------------------------
+
+def post_and_listen(sim, path, body, wait):
+    """POST on a plain socket; returns (bytes received, peer closed, seconds
+    until it closed or `wait` passed)."""
+    parts = urllib.parse.urlsplit(sim.api + path)
+    user, password = next(iter(sim.info["users"].items()))
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    body = body.encode()
+    head = (f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAuthorization: Basic {auth}\r\n"
+            f"Content-Type: application/xml\r\nContent-Length: {len(body)}\r\n\r\n")
+    start = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=wait) as sock:
+        sock.sendall(head.encode() + body)
+        try:
+            data = sock.recv(65536)
+            closed = data == b""
+        except (socket.timeout, TimeoutError):
+            data, closed = b"", False
+        except ConnectionResetError:
+            data, closed = b"", True
+    return data, closed, time.monotonic() - start
+
+
+@pytest.mark.parametrize("seconds", [0, 2])
+def test_lost_answer_after_the_call_took_effect(api, seconds):
+    """lost_answer: the POST is carried out (one more instance is listed), but
+    not one byte of its answer comes: the connection closes at once, or stays
+    silent for `seconds` (a client's stall timeout ends the wait first)."""
+    rid, body = valid_instance_post(api)
+    before = {i["Id"] for i in api.instances(rid)}
+    api.sim.add_faults({"fault": "lost_answer", "times": 1, "seconds": seconds})
+    data, closed, _ = post_and_listen(api.sim, api.instances_path(rid), body,
+                                      wait=0.5 if seconds else 10)
+    assert data == b""
+    assert closed == (seconds == 0)
+    assert len({i["Id"] for i in api.instances(rid)} - before) == 1
+    assert api.post_instance(rid, body).status == 201  # times=1: answered again

@@ -5,7 +5,9 @@
 Phases: "pre" faults (error503, ratelimit, slow) are checked once a call is
 authenticated, before it is answered; "xml" faults (malformed_xml,
 oversized_xml) when an XML body is about to be sent; "body" faults (stall,
-drop, lying_length) when any non-empty body is about to be sent. A fault
+drop, lying_length) when any non-empty body is about to be sent; "answer"
+faults (lost_answer) when any answer of an API call, empty or not, is about
+to be sent, after the call took effect. A fault
 counts a call (`seen`) only when the call reaches the fault's phase; it fires
 on every `every`-th call it has seen, at most `times` times. Of the faults of a
 phase, the first one that fires (other than slow) decides: later ones do not
@@ -27,6 +29,9 @@ FAULTS = {
     "stall": ("body", {"after": 0, "seconds": 3600.0}, None),
     "drop": ("body", {"after": None}, None),
     "lying_length": ("body", {"delta": 1024}, None),
+    # the call is carried out, then its answer never comes: the connection
+    # closes at once (seconds 0) or after `seconds` without a byte
+    "lost_answer": ("answer", {"seconds": 0.0}, ["instances.create", "billing.create"]),
     "malformed_xml": ("xml", {}, None),
     "oversized_xml": ("xml", {"bytes": 64 * 1024 * 1024}, None),
 }

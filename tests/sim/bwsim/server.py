@@ -303,6 +303,11 @@ class Handler(BaseHTTPRequestHandler):
         """Send status, headers and `length` bytes of `source` from `start`,
         applying the body faults (stall, drop, lying_length) of API calls."""
         fault = None
+        lost = self.sim.faults.fire(self.kind, "answer") if self.entry is not None else []
+        if lost:
+            self.sim.stopping.wait(lost[0].get("seconds"))
+            self.abort()  # the call took effect; its answer is lost
+            return
         if self.entry is not None and length > 0 and not self.head:
             fired = self.sim.faults.fire(self.kind, "body")
             fault = fired[0] if fired else None
