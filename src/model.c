@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+int bw_model_all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
 int bw_model_id_ok(const char *s)
 {
     size_t n = 0;

@@ -183,4 +183,8 @@ int bw_model_parse_time(const char *s, time_t *out);
  * [A-Za-z0-9._-] only, not "." or ".."). Ids end up in URLs and file names. */
 int bw_model_id_ok(const char *s);
 
+/* Non-zero if s is one or more ASCII digits and nothing else (numeric ids,
+ * Integer parameters). */
+int bw_model_all_digits(const char *s);
+
 #endif

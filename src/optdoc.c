@@ -54,8 +54,6 @@ static void md(FILE *out)
             fprintf(out, "%sDefault: `%s`.", range ? " " : "", d->defval);
         if (range || d->defval)
             fputs("\n\n", out);
-        if (d->flags & BW_OPTF_PENDING)
-            fputs("*Accepted and checked; not used by this version yet.*\n\n", out);
     }
     fputs("## Switches\n\n", out);
     for (size_t i = 0; i < bw_opts_count; i++) {
@@ -132,8 +130,6 @@ static void man(FILE *out)
             roff(out, d->defval);
             fputs(".", out);
         }
-        if (d->flags & BW_OPTF_PENDING)
-            fputs(" (Accepted and checked; not used by this version yet.)", out);
         fputs("\n", out);
     }
     fputs(".PP\nlibfuse's own options are accepted as well; \\fBbwreportfs \\-\\-help\\fR "

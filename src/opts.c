@@ -536,9 +536,6 @@ int bw_opts_finish(struct bw_options *o, char *err, size_t errlen)
         if (d->type != BW_OPT_PATH)
             continue;
         char **p = field(o, d);
-        /* before the defaults below are filled in: only what the user set */
-        if (*p && (d->flags & BW_OPTF_PENDING))
-            BW_INFO("opts", "option %s is accepted but not used by this version yet", d->name);
         rc = make_absolute(p);
         if (rc) {
             snprintf(err, errlen, "option %s: cannot make the path absolute: %s", d->name,
@@ -636,8 +633,6 @@ void bw_opts_print_help(FILE *out)
         wrap(out, d->help, 8, 79);
         if (d->defval)
             fprintf(out, "        Default: %s\n", d->defval);
-        if (d->flags & BW_OPTF_PENDING)
-            fputs("        (Accepted and checked; not used by this version yet.)\n", out);
     }
     fputs("\nCredentials:\n", out);
     for (size_t i = 0; bw_opts_credentials_help[i]; i++)

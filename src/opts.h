@@ -60,7 +60,6 @@ enum bw_opt_switch {
     BW_SW_SINGLE,
 };
 
-#define BW_OPTF_PENDING 0x1u /* parsed and checked; takes effect in a later version */
 
 struct bw_optdesc {
     const char *name;    /* "api_url", or the switch "-f" */
@@ -73,7 +72,6 @@ struct bw_optdesc {
     const char *defval;  /* default as option text, or NULL */
     unsigned min, max;   /* BW_OPT_SECONDS range */
     unsigned long long size_min; /* BW_OPT_SIZE lower bound, bytes */
-    unsigned flags;      /* BW_OPTF_* */
     const char *help;    /* one paragraph of plain text */
 };
 
@@ -116,8 +114,7 @@ int bw_opts_apply_list(struct bw_options *o, const char *list, char *err, size_t
 
 /* Cross-checks after parsing: accounts given, paths made absolute, cafile
  * readable, cache_dir and state_dir defaulted from $XDG_CACHE_HOME /
- * $XDG_STATE_HOME (else $HOME/.cache, $HOME/.local/state). Logs an info line
- * for each BW_OPTF_PENDING option that was set. */
+ * $XDG_STATE_HOME (else $HOME/.cache, $HOME/.local/state). */
 int bw_opts_finish(struct bw_options *o, char *err, size_t errlen);
 
 /* Non-zero if arg ("name=value" or "name") names something that carries a

@@ -356,16 +356,6 @@ static int check_enum(const struct bw_report_param *tp, char **v, struct msg *m)
     return 0;
 }
 
-static int all_digits(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 /* One value against the parameter's type; unknown types (String,
  * SpecializedList, new ones) take any text, as the API's docs imply. */
 static int check_value(const struct bw_report_param *tp, char **v, struct msg *m)
@@ -380,14 +370,14 @@ static int check_value(const struct bw_report_param *tp, char **v, struct msg *m
         if (bw_request_parse_day(*v, &day) != 0)
             bad_date(m, Q(what, tp->name), *v);
     } else if (strcmp(type, "Integer") == 0) {
-        if (!all_digits(*v + (**v == '-')))
+        if (!bw_model_all_digits(*v + (**v == '-')))
             bw_request__fail(m, "\"%s\" takes a whole number (got %s)", tp->name, Q(q, *v));
     } else if (strcmp(type, "Boolean") == 0) {
         if (strcasecmp(*v, "true") == 0 || strcasecmp(*v, "false") == 0)
             return replace(v, (**v | 0x20) == 't' ? "true" : "false");
         bw_request__fail(m, "\"%s\" takes true or false (got %s)", tp->name, Q(q, *v));
     } else if (tl >= 3 && strcasecmp(type + tl - 3, " ID") == 0) {
-        if (!all_digits(*v))
+        if (!bw_model_all_digits(*v))
             bw_request__fail(m, "\"%s\" takes a numeric id (got %s)", tp->name, Q(q, *v));
     }
     return 0;

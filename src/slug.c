@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
+
 size_t bw_slug_make(const char *name, char *out, size_t outsize)
 {
     size_t max = outsize - 1, n = 0;
@@ -35,19 +37,9 @@ size_t bw_slug_make(const char *name, char *out, size_t outsize)
     return n;
 }
 
-static int all_digits(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
-}
-
 int bw_slug_idcmp(const char *a, const char *b)
 {
-    if (all_digits(a) && all_digits(b)) {
+    if (bw_model_all_digits(a) && bw_model_all_digits(b)) {
         while (*a == '0' && a[1])
             a++;
         while (*b == '0' && b[1])
